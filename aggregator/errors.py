@@ -1,0 +1,102 @@
+"""One error hierarchy for every stage.
+
+    AggregatorError
+    ├── ConfigError            malformed configuration or settings
+    ├── StoreError             the database cannot be reached or migrated
+    ├── FetchError             anything that stopped a page from arriving
+    │   ├── FetchTimeout
+    │   ├── HTTPStatusError    4xx / 5xx answer (carries ``status``)
+    │   ├── TooLarge           body over the byte cap, before or after decompression
+    │   ├── Blocked            private address, robots.txt, scheme not allowed
+    │   ├── ContentTypeError   not HTML / XML / JSON
+    │   └── ConnectError       DNS failure, refused or dropped connection, TLS failure
+    ├── ParseError             bytes that are not a document we can read (binary, undecodable)
+    └── ExtractError           a document without an article in it (``reason``)
+
+Every message starts with its stage (``fetch: HTTP 404 for https://...``) so a log line or a
+stored ``error_message`` reads on its own. ``kind`` is the stable short name stored in the database.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AggregatorError",
+    "Blocked",
+    "ConfigError",
+    "ConnectError",
+    "ContentTypeError",
+    "ExtractError",
+    "FetchError",
+    "FetchTimeout",
+    "HTTPStatusError",
+    "ParseError",
+    "StoreError",
+    "TooLarge",
+]
+
+
+class AggregatorError(Exception):
+    """Base of every error aggregator raises on purpose."""
+
+    stage = "aggregator"
+    kind = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{self.stage}: {message}")
+
+
+class ConfigError(AggregatorError):
+    stage = "config"
+    kind = "config"
+
+
+class StoreError(AggregatorError):
+    stage = "store"
+    kind = "store"
+
+
+class FetchError(AggregatorError):
+    stage = "fetch"
+    kind = "fetch"
+
+
+class FetchTimeout(FetchError):
+    kind = "timeout"
+
+
+class HTTPStatusError(FetchError):
+    kind = "http_status"
+
+    def __init__(self, status: int, url: str) -> None:
+        self.status = status
+        super().__init__(f"HTTP {status} for {url}")
+
+
+class TooLarge(FetchError):
+    kind = "too_large"
+
+
+class Blocked(FetchError):
+    kind = "blocked"
+
+
+class ContentTypeError(FetchError):
+    kind = "content_type"
+
+
+class ConnectError(FetchError):
+    kind = "connect"
+
+
+class ParseError(AggregatorError):
+    stage = "parse"
+    kind = "parse"
+
+
+class ExtractError(AggregatorError):
+    stage = "extract"
+    kind = "extract"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
