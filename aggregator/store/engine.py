@@ -1,0 +1,114 @@
+"""Engine factory and migrations: SQLite (WAL, foreign keys on) by default, or PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from aggregator.errors import StoreError
+
+__all__ = [
+    "alembic_config",
+    "connect",
+    "is_current",
+    "migrate",
+    "migrations_dir",
+    "normalize_url",
+    "open_database",
+]
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts: top-level ``migrations/``, installed as ``aggregator.migrations``."""
+    spec = importlib.util.find_spec("aggregator.migrations")
+    if spec is None or not spec.submodule_search_locations:
+        raise StoreError("the migrations package is missing from this installation")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def normalize_url(url: str) -> str:
+    """Pick the psycopg 3 driver for plain ``postgresql://`` URLs (psycopg2 is not a dependency)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def connect(url: str) -> Engine:
+    """Create an engine for ``url``; nothing is opened until first use."""
+    try:
+        parsed = make_url(normalize_url(url))
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed.render_as_string(hide_password=False))
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    # WAL lets operators read while the daemon writes; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["engine"] = engine
+    return config
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the database is at the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (``aggregator db upgrade``)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def open_database(url: str) -> Engine:
+    """Connect and migrate if needed, turning driver errors into one clear StoreError line."""
+    engine = connect(url)
+    try:
+        if not is_current(engine):
+            migrate(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot open database {_safe(url)}: {reason}") from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open database {_safe(url)}: {exc}") from exc
+    return engine
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(normalize_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url

@@ -1,0 +1,70 @@
+"""Writes and reads of ``pages``: every page seen, its raw body compressed for reprocessing."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aggregator.store.schema import Page
+
+__all__ = ["PageRecord", "body_digest", "find_page", "page_body", "save_page"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """Everything known about one page when it is stored."""
+
+    url: str
+    body: bytes
+    fetched_at: datetime
+    outcome: str
+    source_id: int | None = None
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error_kind: str | None = None
+    error_message: str | None = None
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def find_page(session: Session, url: str) -> Page | None:
+    return session.scalars(select(Page).where(Page.url == url)).one_or_none()
+
+
+def page_body(page: Page) -> bytes:
+    """The raw bytes as served, decompressed."""
+    return zlib.decompress(page.body) if page.body else b""
+
+
+def save_page(session: Session, record: PageRecord, existing: Page | None = None) -> Page:
+    """Insert the page, or overwrite ``existing`` (same URL, new body) in place."""
+    page = existing or Page(url=record.url)
+    page.source_id = record.source_id if record.source_id is not None else page.source_id
+    page.final_url = record.final_url
+    page.status = record.status
+    page.fetched_at = record.fetched_at
+    page.content_type = record.content_type
+    page.charset = record.charset
+    page.etag = record.etag
+    page.last_modified = record.last_modified
+    page.body = zlib.compress(record.body, 6)
+    page.body_size = len(record.body)
+    page.body_sha256 = body_digest(record.body)
+    page.outcome = record.outcome
+    page.error_kind = record.error_kind
+    page.error_message = record.error_message
+    if existing is None:
+        session.add(page)
+    session.flush()
+    return page

@@ -1,0 +1,143 @@
+"""Named read-only queries behind the operator commands and the web page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from aggregator.store.schema import Article, Page, Story
+
+__all__ = [
+    "ArticleView",
+    "OutcomeCounts",
+    "StoryView",
+    "latest_stories",
+    "outcome_counts",
+    "story_detail",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    id: int
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    first_seen: datetime
+    language: str | None
+    authors: tuple[str, ...]
+    duplicate_of: str | None
+    duplicate_of_id: int | None
+    text: str | None = None
+    removals: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    id: int
+    title: str
+    first_seen: datetime
+    last_updated: datetime
+    article_count: int
+    articles: tuple[ArticleView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCounts:
+    pages: int
+    articles: int
+    duplicates: int
+    stories: int
+    failed: int
+    skipped: int
+
+
+def latest_stories(session: Session, limit: int = 20) -> list[StoryView]:
+    """The most recently updated stories, each with its coverage (no texts)."""
+    stories = session.scalars(
+        select(Story).order_by(Story.last_updated.desc(), Story.id.desc()).limit(limit)
+    ).all()
+    coverage = _coverage(session, [story.id for story in stories], with_text=False)
+    return [_story_view(story, coverage.get(story.id, ())) for story in stories]
+
+
+def story_detail(session: Session, story_id: int) -> StoryView | None:
+    """One story with every article, texts and removal audit included."""
+    story = session.get(Story, story_id)
+    if story is None:
+        return None
+    coverage = _coverage(session, [story.id], with_text=True)
+    return _story_view(story, coverage.get(story.id, ()))
+
+
+def _story_view(story: Story, articles: Sequence[ArticleView]) -> StoryView:
+    return StoryView(
+        id=story.id,
+        title=story.title,
+        first_seen=story.first_seen,
+        last_updated=story.last_updated,
+        article_count=story.article_count,
+        articles=tuple(articles),
+    )
+
+
+def _coverage(
+    session: Session, story_ids: list[int], *, with_text: bool
+) -> dict[int, list[ArticleView]]:
+    if not story_ids:
+        return {}
+    original = aliased(Article)
+    rows = session.execute(
+        select(Article, original.url)
+        .outerjoin(original, Article.duplicate_of == original.id)
+        .where(Article.story_id.in_(story_ids))
+        .order_by(func.coalesce(Article.published_at, Article.first_seen), Article.id)
+    )
+    grouped: dict[int, list[ArticleView]] = {}
+    for article, original_url in rows:
+        assert article.story_id is not None
+        grouped.setdefault(article.story_id, []).append(
+            _article_view(article, original_url, with_text=with_text)
+        )
+    return grouped
+
+
+def _article_view(article: Article, original_url: str | None, *, with_text: bool) -> ArticleView:
+    return ArticleView(
+        id=article.id,
+        url=article.url,
+        title=article.title,
+        source=article.source_name,
+        published=article.published_at,
+        first_seen=article.first_seen,
+        language=article.language,
+        authors=tuple(json.loads(article.authors or "[]")),
+        duplicate_of=original_url,
+        duplicate_of_id=article.duplicate_of,
+        text=article.text if with_text else None,
+        removals=tuple(json.loads(article.removals or "[]")) if with_text else (),
+    )
+
+
+def outcome_counts(session: Session) -> OutcomeCounts:
+    """Totals over the whole database, for run summaries."""
+    by_outcome = dict(
+        session.execute(select(Page.outcome, func.count()).group_by(Page.outcome)).tuples().all()
+    )
+    return OutcomeCounts(
+        pages=sum(by_outcome.values()),
+        articles=session.scalar(select(func.count(Article.id))) or 0,
+        duplicates=session.scalar(
+            select(func.count(Article.id)).where(Article.duplicate_of.is_not(None))
+        )
+        or 0,
+        stories=session.scalar(select(func.count(Story.id))) or 0,
+        failed=by_outcome.get("failed", 0),
+        skipped=by_outcome.get("skipped", 0),
+    )
