@@ -67,8 +67,11 @@ class FetchTimeout(FetchError):
 class HTTPStatusError(FetchError):
     kind = "http_status"
 
-    def __init__(self, status: int, url: str) -> None:
+    def __init__(self, status: int, url: str, *, retry_after: float | None = None) -> None:
         self.status = status
+        # Seconds the server asked us to wait (Retry-After, RFC 9110 §10.2.3), so the caller can
+        # delay that source only.
+        self.retry_after = retry_after
         super().__init__(f"HTTP {status} for {url}")
 
 
