@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.store.schema import Page
 
-__all__ = ["PageRecord", "body_digest", "find_page", "page_body", "save_page"]
+__all__ = ["PageRecord", "body_digest", "find_page", "has_body", "page_body", "save_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,12 @@ def body_digest(body: bytes) -> str:
 
 def find_page(session: Session, url: str) -> Page | None:
     return session.scalars(select(Page).where(Page.url == url)).one_or_none()
+
+
+def has_body(session: Session, digest: str) -> bool:
+    """True when some page already holds exactly these bytes."""
+    query = select(Page.id).where(Page.body_sha256 == digest).limit(1)
+    return session.scalar(query) is not None
 
 
 def page_body(page: Page) -> bytes:

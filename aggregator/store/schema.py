@@ -80,7 +80,7 @@ class Page(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     body: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw bytes
     body_size: Mapped[int] = mapped_column(Integer, default=0)
-    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    body_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     # article | duplicate | skipped | failed
     outcome: Mapped[str] = mapped_column(String(16))
     error_kind: Mapped[str | None] = mapped_column(String(32))

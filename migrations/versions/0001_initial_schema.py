@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 04:00:08.074601
+Create Date: 2026-11-28 04:01:45.832143
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -117,6 +118,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("url", name=op.f("uq_pages_url")),
     )
     with op.batch_alter_table("pages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pages_body_sha256"), ["body_sha256"], unique=False)
         batch_op.create_index(batch_op.f("ix_pages_fetched_at"), ["fetched_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_pages_outcome_fetched_at"), ["outcome", "fetched_at"], unique=False
@@ -209,6 +211,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_pages_source_id"))
         batch_op.drop_index(batch_op.f("ix_pages_outcome_fetched_at"))
         batch_op.drop_index(batch_op.f("ix_pages_fetched_at"))
+        batch_op.drop_index(batch_op.f("ix_pages_body_sha256"))
 
     op.drop_table("pages")
     with op.batch_alter_table("fetches", schema=None) as batch_op:
