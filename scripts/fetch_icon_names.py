@@ -39,7 +39,10 @@ def pack(package: str, dest: Path) -> Path:
     """Download one package tarball from the npm registry into ``dest``."""
     out = subprocess.run(
         ["npm", "pack", package, "--json", "--pack-destination", str(dest)],
-        check=True, capture_output=True, text=True, timeout=300,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     filename = json.loads(out.stdout)[0]["filename"]
     return dest / Path(filename).name
@@ -78,7 +81,8 @@ def notice(packages: list[IconPackage]) -> str:
         "",
         "The icon names are part of Google's Material Icons / Material Symbols, released under the",
         "Apache License, Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0).",
-        "Only the names are used here, to recognise icon ligature text; no font or glyph is included.",
+        "Only the names are used here, to recognise icon ligature text; no font or glyph is",
+        "included.",
     ]
     return "\n".join(lines) + "\n"
 

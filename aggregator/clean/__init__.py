@@ -1,0 +1,90 @@
+"""The cleaner: one HTML page in, one ``CleanedArticle`` (or a typed error) out.
+
+    bytes ──decode──▶ str ──parse (selectolax)──▶ metadata + link stats
+                                   │
+                                 prune (DOM pass, rules in ``residue``)
+                                   │
+                              extract (trafilatura, ``extract.py`` only)
+                                   │
+                              text pass (``text.py``) ──▶ CleanedArticle
+
+Raises ``ParseError`` for bytes that are not an HTML document and ``ExtractError(reason)`` when
+there is no article in it (``reason`` starts with ``not an article:`` for homepages and listings).
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser
+
+from aggregator.clean.classify import link_stats, listing_reason
+from aggregator.clean.decode import decode_html, looks_binary
+from aggregator.clean.extract import ExtractOptions, extract_text
+from aggregator.clean.metadata import PageMeta, published_fallback, read_metadata
+from aggregator.clean.prune import prune
+from aggregator.clean.text import TextContext, clean_text
+from aggregator.errors import ExtractError, ParseError
+from aggregator.models import CleanedArticle, Removal, SiteRules
+
+__all__ = ["ExtractOptions", "clean_html", "decode_html"]
+
+# lxml refuses NUL and most C0 controls, and lone surrogates cannot be encoded at all.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _text_of(body: bytes | str, charset: str | None) -> str:
+    if isinstance(body, bytes):
+        return _UNSAFE.sub("", decode_html(body, charset))
+    if not body.strip():
+        raise ParseError("empty document")
+    if looks_binary(body):
+        raise ParseError("not an HTML document (binary or no markup)")
+    return _UNSAFE.sub("", body)
+
+
+def _parse(html: str) -> LexborHTMLParser:
+    tree = LexborHTMLParser(html)
+    if tree.body is None and tree.root is None:
+        raise ParseError("document has no elements")
+    return tree
+
+
+def _title(meta: PageMeta, text: str) -> str:
+    if meta.title:
+        return meta.title
+    return next((line for line in text.splitlines() if line.strip()), "")[:200]
+
+
+def clean_html(
+    body: bytes | str,
+    *,
+    url: str | None = None,
+    charset: str | None = None,
+    rules: SiteRules | None = None,
+    explain: bool = True,
+) -> CleanedArticle:
+    """Clean one page; ``explain`` keeps the audit trail of removals in the result."""
+    html = _text_of(body, charset)
+    tree = _parse(html)
+    meta = read_metadata(tree, url)
+    stats = link_stats(tree)
+    dom_removals = prune(tree, rules)
+    extracted = extract_text(tree.html or "", url=url)
+    reason = listing_reason(meta, stats, extracted, url)
+    if reason is not None:
+        raise ExtractError(f"not an article: {reason}")
+    cleaned = clean_text(extracted, TextContext(title=meta.title, authors=meta.authors))
+    if not cleaned.text.strip():
+        raise ExtractError("no article text left after removing residue")
+    removals: tuple[Removal, ...] = (*dom_removals, *cleaned.removals) if explain else ()
+    return CleanedArticle(
+        title=_title(meta, cleaned.text),
+        text=cleaned.text,
+        authors=meta.authors,
+        published=meta.published or published_fallback(html, url),
+        language=meta.language,
+        canonical_url=meta.canonical_url,
+        image=meta.image,
+        removals=removals,
+    )

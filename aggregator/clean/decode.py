@@ -1,0 +1,109 @@
+"""Bytes to text: the charset a page was served in, never a guess that hides damage.
+
+Order, after the WHATWG encoding sniffing algorithm
+(https://html.spec.whatwg.org/#encoding-sniffing-algorithm): a byte order mark wins; then the
+charset the HTTP header declared; then ``<meta charset>`` or ``http-equiv`` in the first 4 KiB;
+then UTF-8; then detection with charset-normalizer. Each candidate must decode the body strictly;
+a candidate that fails is skipped, so a wrong header falls through to the next source. Bytes
+that no candidate decodes, or that decode to control-character soup, are a ``ParseError``: we
+never decode with ``errors="replace"``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+from aggregator.errors import ParseError
+
+__all__ = ["decode_html", "looks_binary"]
+
+_SNIFF_BYTES = 4096
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:\-]+)""", re.IGNORECASE
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Single-byte legacy charsets decode any byte string, so a wrong one never fails: when bytes
+# declared as one of these are valid UTF-8 with non-ASCII in them, UTF-8 is what was served.
+_SINGLE_BYTE = frozenset({"latin_1", "iso8859_1", "cp1252", "iso8859_15", "ascii"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_MAX_CONTROL_RATIO = 0.01
+_TAG = re.compile(r"<\s*[a-zA-Z!?/]")
+
+
+def _bom_charset(body: bytes) -> str | None:
+    return next((name for bom, name in _BOMS if body.startswith(bom)), None)
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:_SNIFF_BYTES])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _codec(label: str | None) -> str | None:
+    """Python codec name for a charset label, or None when the label is unknown."""
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+
+
+def _try_decode(body: bytes, codec: str) -> str | None:
+    try:
+        text = body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    if codec.replace("-", "_") in _SINGLE_BYTE and not body.isascii():
+        utf8 = _try_decode(body, "utf-8")
+        return utf8 if utf8 is not None else text
+    return text
+
+
+def _detected(body: bytes) -> str | None:
+    best = from_bytes(body[:200_000]).best()
+    codec = _codec(best.encoding) if best is not None else None
+    return _try_decode(body, codec) if codec else None
+
+
+def looks_binary(text: str) -> bool:
+    """True when a decoded text is mostly not text (control characters) or has no markup."""
+    sample = text[: _SNIFF_BYTES * 4]
+    controls = len(_CONTROL.findall(sample))
+    return controls > max(2, len(sample) * _MAX_CONTROL_RATIO) or not _TAG.search(sample)
+
+
+def _candidates(body: bytes, declared: str | None) -> list[str]:
+    labels = [_bom_charset(body), declared, _meta_charset(body), "utf-8"]
+    codecs_ = [c for c in map(_codec, labels) if c is not None]
+    return list(dict.fromkeys(codecs_))
+
+
+def decode_html(body: bytes, declared: str | None = None) -> str:
+    """Decode an HTML body; raise ``ParseError`` for empty, binary or undecodable bytes."""
+    if not body.strip():
+        raise ParseError("empty body")
+    if b"\x00" in body[:_SNIFF_BYTES] and _bom_charset(body) is None:
+        raise ParseError("binary body (NUL bytes)")
+    for codec in _candidates(body, declared):
+        text = _try_decode(body, codec)
+        if text is not None:
+            return _checked(text)
+    text = _detected(body)
+    if text is None:
+        raise ParseError(f"undecodable body (declared {declared or 'nothing'})")
+    return _checked(text)
+
+
+def _checked(text: str) -> str:
+    text = text.lstrip("\ufeff")
+    if looks_binary(text):
+        raise ParseError("not an HTML document (binary or no markup)")
+    return text

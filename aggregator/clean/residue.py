@@ -1,0 +1,485 @@
+# ruff: noqa: RUF001  (the rules match typographic and CJK punctuation on purpose)
+"""The cleaner's rules, as data.
+
+Two kinds: ``DomRule`` (what the selectolax pass drops before extraction, matched by CSS selector,
+by whole words of an element's class / id, or by its whole text) and ``LineRule`` (what the text
+pass drops or trims after extraction, matched by regular expression on one line of text).
+Rule names are what ``Removal.rule`` records, so an operator can trace every removal to a row here.
+
+Adding a rule is adding a row; the code in ``prune`` and ``text`` does not change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "AD_LABELS",
+    "CONTENT_BLOCKS",
+    "DOM_RULES",
+    "LINE_RULES",
+    "SENTENCE_RULES",
+    "STRIP_TAGS",
+    "WORD_ATTRIBUTES",
+    "DomRule",
+    "LineRule",
+    "icon_names",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DomRule:
+    """Drop elements that match ``selectors`` or carry one of ``words`` in their class or id.
+
+    ``words`` are regular expressions matched against whole hyphen/underscore-separated parts of
+    each class or id token (``related`` matches ``related-posts`` and ``jp_related`` but not
+    ``unrelated``). ``max_chars`` limits the rule to small elements (glyphs, labels).
+    """
+
+    name: str
+    selectors: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    max_chars: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """Drop a whole line of extracted text that ``pattern`` matches in full (case-insensitive)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_chars: int = 200
+
+
+def _line(name: str, *alternatives: str, max_chars: int = 200) -> LineRule:
+    body = "|".join(f"(?:{a})" for a in alternatives)
+    return LineRule(name, re.compile(rf"^\W*(?:{body})\W*$", re.IGNORECASE), max_chars)
+
+
+# Attributes whose words name a widget. Sites built with CSS-in-JS have hashed class names
+# (``css-sh4r3b``) and say what an element is only in ``data-testid`` and friends.
+WORD_ATTRIBUTES = (
+    "class",
+    "id",
+    "data-testid",
+    "data-test",
+    "data-qa",
+    "data-component",
+    "data-module",
+    "data-type",
+    "data-block",
+)
+
+# Removed with their content before anything else: never article text.
+STRIP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "dialog",
+    "select",
+    "option",
+    "input",
+    "textarea",
+)
+
+_ICON_CLASSES = (
+    '[class*="material-icons"]',
+    '[class*="material-symbols"]',
+    '[class*="material-design-icon"]',
+    ".fa",
+    ".fas",
+    ".far",
+    ".fab",
+    ".fal",
+    ".fad",
+    ".fa-solid",
+    ".fa-regular",
+    ".fa-brands",
+    '[class^="fa-"]',
+    '[class*=" fa-"]',
+    ".glyphicon",
+    ".bi",
+    '[class^="bi-"]',
+    '[class*=" bi-"]',
+    '[class^="icon-"]',
+    '[class*=" icon-"]',
+    '[class^="icon "]',
+    ".icon",
+    ".icons",
+    ".ico",
+    '[class*="-icon "]',
+    '[class$="-icon"]',
+    '[class*="icon--"]',
+    '[class*="dashicons"]',
+    '[class*="ionicon"]',
+    '[class*="feather-"]',
+    '[class*="lucide"]',
+    '[class*="octicon"]',
+    "[data-icon]",
+    "i[class]",
+    '[aria-hidden="true"]',
+    "svg",
+)
+
+DOM_RULES: tuple[DomRule, ...] = (
+    DomRule("dom:icon-font", selectors=_ICON_CLASSES, max_chars=40),
+    DomRule(
+        "dom:skip-link",
+        selectors=(
+            ".skip-link",
+            ".skip-links",
+            ".skiplink",
+            ".screen-reader-shortcut",
+            '[class*="skip-to"]',
+            'a[href="#main"]',
+            'a[href="#content"]',
+            'a[href="#main-content"]',
+            'a[href="#maincontent"]',
+        ),
+        max_chars=60,
+    ),
+    DomRule(
+        "dom:share-bar",
+        words=(
+            r"share",
+            r"shares",
+            r"sharing",
+            r"sharebar",
+            r"sharetools",
+            r"share\w*buttons?",
+            r"sharedaddy",
+            r"addtoany",
+            r"a2a",
+            r"shareaholic",
+            r"sharethis",
+            r"shariff",
+            r"social",
+            r"socials",
+            r"social\w*(?:share|links|icons|buttons|bar|media)",
+        ),
+    ),
+    DomRule(
+        "dom:related",
+        words=(
+            r"related",
+            r"relatedposts",
+            r"related\w*(?:articles|posts|stories|content|links)",
+            r"recommended",
+            r"recommendations?",
+            r"trending",
+            r"most-?(?:popular|read|viewed)",
+            r"popular",
+            r"more-?from",
+            r"more-?stories",
+            r"more-?news",
+            r"also-?read",
+            r"you-?may-?like",
+            r"you-?might-?like",
+            r"taboola",
+            r"outbrain",
+            r"recirc\w*",
+            r"yarpp",
+            r"crp",
+            r"read-?next",
+            r"up-?next",
+            r"next-?article",
+        ),
+    ),
+    DomRule(
+        "dom:newsletter",
+        words=(
+            r"newsletters?",
+            r"newsletter\w+",
+            r"subscribe",
+            r"subscription",
+            r"subscribe\w+",
+            r"signup",
+            r"sign-up",
+            r"mailchimp",
+            r"mc4wp",
+            r"optin",
+            r"opt-in",
+            r"email-?capture",
+        ),
+    ),
+    DomRule(
+        "dom:cookie-banner",
+        selectors=("#onetrust-consent-sdk", "#CybotCookiebotDialog", "#usercentrics-root"),
+        words=(
+            r"cookies?",
+            r"cookie\w+",
+            r"consent",
+            r"gdpr",
+            r"cmp",
+            r"onetrust",
+            r"cookiebot",
+            r"borlabs",
+            r"cmplz",
+            r"cc-?banner",
+            r"cc-window",
+            r"privacy-?banner",
+        ),
+    ),
+    DomRule(
+        "dom:comments",
+        selectors=("#respond", "#disqus_thread", "form#commentform", "#comments"),
+        words=(r"comments", r"comment-?(?:form|respond|list|area|section)", r"respond", r"disqus"),
+    ),
+    DomRule(
+        "dom:video-carousel",
+        words=(
+            r"video-?(?:carousel|playlist|rail|list|strip|shelf|widget|module|gallery)",
+            r"videos",
+            r"playlist",
+            r"jwplayer",
+            r"jw-?player",
+        ),
+    ),
+    DomRule(
+        "dom:ad-slot",
+        selectors=("ins.adsbygoogle", '[id^="div-gpt-ad"]', "[data-ad-slot]", "[data-ad-unit]"),
+        words=(
+            r"ad",
+            r"ads",
+            r"adv",
+            r"advert\w*",
+            r"adsbygoogle",
+            r"ad-?(?:slot|unit|container|wrapper|box)",
+            r"adslot",
+            r"adunit",
+            r"dfp",
+            r"gpt-?ad",
+            r"google-?ad\w*",
+            r"teads",
+            r"outstream",
+            r"sponsor\w*",
+            r"promo",
+            r"banner-?ad",
+        ),
+    ),
+    DomRule(
+        "dom:breadcrumb",
+        selectors=('[itemtype*="BreadcrumbList"]', '[aria-label*="breadcrumb" i]'),
+        words=(r"breadcrumbs?", r"crumbs?"),
+    ),
+    DomRule(
+        "dom:follow-prompt",
+        words=(r"follow-?(?:topics?|authors?|us|button|buttons|bar)", r"follows"),
+    ),
+    DomRule(
+        "dom:navigation",
+        selectors=("nav", '[role="navigation"]', "body > header", "body > footer", "footer"),
+        words=(
+            r"nav",
+            r"navbar",
+            r"menu",
+            r"masthead",
+            r"site-?header",
+            r"site-?footer",
+            r"sidebar",
+        ),
+    ),
+    DomRule(
+        "dom:print-only",
+        selectors=('[class*="sr-only"]', '[class*="visually-hidden"]', '[class*="screen-reader"]'),
+        max_chars=80,
+    ),
+)
+
+# Whole text of a small element that labels an ad slot, in the languages we serve.
+AD_LABELS: tuple[str, ...] = (
+    "advertisement",
+    "advertising",
+    "ad",
+    "ads",
+    "sponsored",
+    "sponsored content",
+    "paid content",
+    "story continues below advertisement",
+    "article continues below advertisement",
+    "continue reading below",
+    "anzeige",
+    "werbung",
+    "publicidad",
+    "publicité",
+    "publicite",
+    "pubblicità",
+    "publicidade",
+    "реклама",
+    "广告",
+    "廣告",
+    "広告",
+    "スポンサーリンク",
+)
+
+# Blocks that are article content even though their markup looks like widgets (collapsed FAQ
+# accordions, key-takeaway asides). Their hidden parts are shown and their wrappers unwrapped so
+# that trafilatura does not drop them as hidden or as <aside>.
+CONTENT_BLOCKS: tuple[str, ...] = (
+    '[itemtype*="FAQPage"]',
+    '[itemtype*="schema.org/Question"]',
+    '[class*="faq" i]',
+    '[id*="faq" i]',
+    '[data-testid*="faq" i]',
+    '[data-testid*="takeaway" i]',
+    '[class*="takeaway" i]',
+    '[class*="key-points" i]',
+    '[class*="keypoints" i]',
+    '[class*="highlights" i]',
+    '[class*="tldr" i]',
+    '[class*="accordion" i]',
+    '[class*="summary" i]',
+    "details",
+)
+
+_SHARE = (
+    r"share(?: (?:this|the|on|via|to|article|story|post|page|link))*",
+    r"share (?:on|via) \w+(?: \w+)?",
+    r"tweet(?: this)?",
+    r"email this",
+    r"copy link",
+    r"link copied",
+    r"分享(?:到|至)?.{0,12}",
+    r"转发",
+    r"轉發",
+    r"compartir(?: en \w+)?",
+    r"compártelo",
+    r"partager(?: sur \w+)?",
+    r"partagez",
+    r"teilen(?: auf \w+)?",
+    r"artikel teilen",
+    r"beitrag teilen",
+    r"compartilhar(?: no \w+)?",
+    r"compartilhe",
+    r"partilhar",
+    r"シェア(?:する)?",
+    r"共有(?:する)?",
+    r"この記事をシェア",
+    r"поделиться(?: в \w+)?",
+    r"поделитесь",
+)
+_READ_TIME = (
+    r"\d+\s*(?:-\s*)?(?:min|mins|minutes?)(?:\s+read|\s+reading(?: time)?)",
+    r"(?:reading time|read time|lesezeit|tiempo de lectura|temps de lecture|tempo de leitura)"
+    r"\W*\d+\s*\w*",
+    r"\d+\s*min(?:utos?|utes?)?\s*(?:de lectura|de lecture|de leitura|lesezeit|lesen)",
+    r"阅读\s*\d+\s*分钟",
+    r"\d+\s*分钟(?:阅读|读完)",
+    r"閱讀\s*\d+\s*分鐘",
+    r"\d+\s*分で読めます",
+    r"読了(?:時間)?\s*\d+\s*分",
+    r"\d+\s*мин(?:уты?|ут)?\.?\s*(?:чтения|на чтение)",
+)
+_AGO = (
+    r"\d+\s*(?:s|m|h|d|w|mo|y|sec|secs|min|mins|hr|hrs|hours?|days?|weeks?|months?|years?)\s*ago",
+    r"(?:just now|yesterday)",
+    r"\d+\s*(?:秒|分钟|小时|天|周|个月|年)前",
+    r"(?:刚刚|昨天|前天)",
+    r"hace \d+\s*\w+",
+    r"il y a \d+\s*\w+",
+    r"vor \d+\s*\w+",
+    r"há \d+\s*\w+",
+    r"\d+\s*(?:秒|分|時間|日|週間|か月|年)前",
+    r"\d+\s*\w+ назад",
+)
+_BYLINE_SEP = r"(?:\s*[·•|/,]\s*|\s+)"
+_BYLINE_PART = "|".join(_READ_TIME + _AGO)
+
+LINE_RULES: tuple[LineRule, ...] = (
+    _line("text:share-label", *_SHARE, max_chars=40),
+    _line("text:read-time", rf"(?:(?:{_BYLINE_PART}){_BYLINE_SEP}?)+", max_chars=80),
+    _line("text:stray-bullet", r"[-–—•·|*>_]*", max_chars=20),
+    _line(
+        "text:read-original",
+        r"read (?:the )?(?:full|original|whole|complete) (?:article|story|post)(?: on| at| in)?.*",
+        r"read (?:the )?original.*",
+        r"read more(?: on| at)? .{0,60}",
+        r"continue reading.{0,60}",
+        r"(?:source|via|originally published (?:on|at|in)):? [^.]{0,40}→",
+        r"lire la suite.{0,60}",
+        r"weiterlesen.{0,40}",
+        r"leer más.{0,40}",
+        r"leia mais.{0,40}",
+        r"阅读原文.{0,20}",
+        r"查看原文.{0,20}",
+        r"続きを読む.{0,20}",
+        r"читать (?:далее|полностью).{0,40}",
+        max_chars=120,
+    ),
+    _line(
+        "text:video-listing",
+        r"\d{1,2}:\d{2}(?::\d{2})?(?-i:[A-Z]).{0,200}",
+        r"video data provided by .{0,80}",
+        r"videos? (?:link|links) to .{0,40}",
+        max_chars=220,
+    ),
+    _line(
+        "text:follow-prompt",
+        r"follow (?:topics|authors|us)\b.{0,160}",
+        r"follow .{1,40} on (?:twitter|x|facebook|google news).{0,40}",
+        r"(?:sign up|subscribe) (?:for|to) (?:our|the) .{0,40}newsletter.{0,80}",
+        max_chars=220,
+    ),
+    _line(
+        "text:related-heading",
+        r"related (?:articles|posts|stories|news|content|reading)",
+        r"(?:more|recommended) (?:from|for you|stories|articles|news).{0,30}",
+        r"you (?:may|might) (?:also )?like",
+        r"trending(?: now)?",
+        r"most (?:read|popular|viewed)",
+        r"read next",
+        r"up next",
+        max_chars=50,
+    ),
+    _line("text:ad-label", *(re.escape(a) for a in AD_LABELS), max_chars=60),
+)
+
+# Sentences dropped from inside a line (AI-summary and affiliate disclaimers, "read the original").
+SENTENCE_RULES: tuple[LineRule, ...] = (
+    _line(
+        "text:ai-disclaimer",
+        r"(?:this|the) (?:summary|article|content|text) (?:was|is|has been) "
+        r"(?:ai[- ]generated|generated (?:by|with|using) (?:ai|artificial intelligence)).*",
+        r"ai[- ]generated (?:summary|content).*",
+        r".{0,60} is not (?:liable|responsible) for the accuracy.*",
+        r".*summar(?:y|ies|ized) (?:by|with) (?:ai|artificial intelligence).*",
+        r"(?:this|the) (?:summary|article) may contain (?:errors|inaccuracies).*",
+        max_chars=300,
+    ),
+    _line(
+        "text:affiliate-disclaimer",
+        r".*(?:we|i) (?:may )?(?:earn|receive|get) (?:a )?(?:small )?"
+        r"(?:commission|compensation|affiliate).*",
+        r".*(?:contains?|includes?|uses?) affiliate links.*",
+        r"as an amazon associate.*",
+        r".*affiliate links?.{0,80}(?:commission|earn).*",
+        r".*wir erhalten (?:eine )?provision.*",
+        r".*enlaces de afiliados.*",
+        r".*liens affiliés.*",
+        max_chars=400,
+    ),
+    _line(
+        "text:read-original",
+        r"read (?:the )?original\s*(?:→|->|»|›)?",
+        r"read (?:the )?full (?:article|story).*",
+        max_chars=120,
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def icon_names() -> frozenset[str]:
+    """Every Material Icons / Material Symbols ligature name.
+
+    Generated by ``scripts/fetch_icon_names.py``; cached because it is immutable.
+    """
+    data = resources.files("aggregator.clean").joinpath("data/material_icon_names.txt")
+    return frozenset(data.read_text("utf-8").split())

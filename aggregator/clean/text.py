@@ -1,0 +1,309 @@
+# ruff: noqa: RUF001  (the rules match typographic and CJK punctuation on purpose)
+"""The text pass: residue that no markup marks, removed from trafilatura's plain text.
+
+Line by line: stray bullets, icon ligature words (``auto_awesomeAI Summary``,
+``distillation?expand_more``), disclaimer sentences, whole-line rules from ``residue.LINE_RULES``,
+tag runs (``AIElon MuskOpenAI``), bylines and datelines; then block rules that need neighbours
+(video listings, headings left with nothing under them at the end).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from aggregator.clean.residue import LINE_RULES, SENTENCE_RULES, LineRule, icon_names
+from aggregator.models import Removal
+
+__all__ = ["TextContext", "TextResult", "clean_text", "strip_icon_words"]
+
+_LIST_MARK = re.compile(r"^(?P<mark>-\s+)?[•·▪●◦‣∙]\s*")
+_GLUED_PREFIX = re.compile(r"^(?P<lead>-\s+)?(?P<icon>[a-z][a-z0-9_]*[a-z0-9])(?=[A-Z\"'“‘(])")
+_GLUED_SUFFIX = re.compile(r"(?P<before>[^\sa-z0-9_])(?P<icon>[a-z][a-z0-9_]*[a-z0-9])\s*$")
+_UNDERSCORE_WORD = re.compile(r"(?<![\w/.@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@#-])")
+_CODE_LIKE = re.compile(r"[=;{}()\[\]<>]|\bdef\b|\bimport\b|\breturn\b")
+_PUNCT_BEFORE = frozenset("?!.:;,)]\"'”’»›…")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+")
+_GLUE = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
+_SENTENCE_PUNCT = re.compile(r"[.,;:!?。，；！？]")
+_END_PUNCT = tuple('.!?。！？:："”’)»')
+_MONTH_NAMES = (
+    "jan(?:uary)?",
+    "feb(?:ruary)?",
+    "mar(?:ch)?",
+    "apr(?:il)?",
+    "may",
+    "june?",
+    "july?",
+    "aug(?:ust)?",
+    "sept?(?:ember)?",
+    "oct(?:ober)?",
+    "nov(?:ember)?",
+    "dec(?:ember)?",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_WEEKDAYS = (
+    "mon(?:day)?",
+    "tue(?:s|sday)?",
+    "wed(?:nesday)?",
+    "thu(?:rs|rsday)?",
+    "fri(?:day)?",
+    "sat(?:urday)?",
+    "sun(?:day)?",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+)
+_MONTHS = re.compile(
+    rf"\b(?:{'|'.join(_MONTH_NAMES)})\.?(?!\w)|\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}年\d{{1,2}}月"
+    r"|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",
+    re.IGNORECASE,
+)
+_DATE_TOKEN = re.compile(
+    r"(?:published|updated|last updated|posted|on|at|am|um|le|el|de|del|,|:|·|\||/|-|–)(?!\w)"
+    r"|\d{1,4}(?:[./-]\d{1,2}){1,2}\.?|\d{1,2}(?::\d{2}){1,2}(?:\s?[ap]\.?m\.?)?|\d{1,4}(?:st|nd|rd|th)?\.?"
+    rf"|\d{{4}}年\d{{1,2}}月\d{{1,2}}日|\b(?:{'|'.join(_WEEKDAYS)})\b\.?|\b(?:[A-Z]{{2,4}}|utc|gmt)\b",
+    re.IGNORECASE,
+)
+_BYLINE_WORDS = re.compile(
+    r"\b(?:by|von|por|par|di|door|от|作者|文|and|und|y|et|e|&|written by|reporter|staff)\b"
+    r"|[,·|/•–—-]",
+    re.IGNORECASE,
+)
+_MAX_TAG_RUN = 80
+_MAX_ORPHAN_WORDS = 5
+_MAX_BYLINE = 120
+
+
+@dataclass(frozen=True, slots=True)
+class TextContext:
+    """What the text pass knows about the page: to drop bylines and datelines from the body."""
+
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TextResult:
+    text: str
+    removals: tuple[Removal, ...] = field(default=())
+
+
+def _is_icon(word: str) -> bool:
+    return word in icon_names()
+
+
+def _glued_prefix(line: str, found: list[Removal]) -> str:
+    match = _GLUED_PREFIX.match(line)
+    if match is None:
+        return line
+    icon = match["icon"]
+    rest = line[match.end() :]
+    plain_ok = len(icon) >= 4 and re.match(r"[A-Z][a-z]", rest) is not None
+    if _is_icon(icon) and ("_" in icon or plain_ok):
+        found.append(Removal("text:icon-ligature", icon))
+        return (match["lead"] or "") + rest
+    return line
+
+
+def _glued_suffix(line: str, found: list[Removal]) -> str:
+    match = _GLUED_SUFFIX.search(line)
+    if match is None:
+        return line
+    icon = match["icon"]
+    ok = "_" in icon or (match["before"] in _PUNCT_BEFORE and len(icon) >= 4)
+    if _is_icon(icon) and ok:
+        found.append(Removal("text:icon-ligature", icon))
+        return line[: match.start("icon")].rstrip()
+    return line
+
+
+def _standalone(line: str, found: list[Removal]) -> str:
+    if _CODE_LIKE.search(line):
+        return line
+    words = line.split()
+    if words and all(_is_icon(w) for w in words) and line == line.lower():
+        found.extend(Removal("text:icon-ligature", w) for w in words)
+        return ""
+
+    def drop(match: re.Match[str]) -> str:
+        if not _is_icon(match[0]):
+            return match[0]
+        found.append(Removal("text:icon-ligature", match[0]))
+        return ""
+
+    return re.sub(r"\s{2,}", " ", _UNDERSCORE_WORD.sub(drop, line)).strip()
+
+
+def strip_icon_words(line: str, found: list[Removal]) -> str:
+    """Remove icon ligature words glued to or standing between real words; never a real word."""
+    line = _glued_prefix(line, found)
+    line = _glued_suffix(line, found)
+    return _standalone(line, found) if line else line
+
+
+def _bullets(line: str, found: list[Removal]) -> str:
+    match = _LIST_MARK.match(line)
+    if match is None:
+        return line
+    found.append(Removal("text:stray-bullet", match[0].strip()))
+    return (match["mark"] or "") + line[match.end() :]
+
+
+def _matching(rules: Iterable[LineRule], text: str) -> LineRule | None:
+    stripped = text.strip()
+    return next(
+        (r for r in rules if len(stripped) <= r.max_chars and r.pattern.match(stripped)), None
+    )
+
+
+def _sentences(line: str, found: list[Removal]) -> str:
+    kept: list[str] = []
+    for sentence in _SENTENCE_SPLIT.split(line):
+        rule = _matching(SENTENCE_RULES, sentence)
+        if rule is None:
+            kept.append(sentence)
+        else:
+            found.append(Removal(rule.name, sentence))
+    return " ".join(kept)
+
+
+def _is_tag_run(line: str) -> bool:
+    if len(line) > _MAX_TAG_RUN or _SENTENCE_PUNCT.search(line) or line.startswith("- "):
+        return False
+    glue = len(_GLUE.findall(line))
+    return glue >= 2 and glue > line.count(" ")
+
+
+def _is_byline(line: str, authors: tuple[str, ...]) -> bool:
+    if len(line) > _MAX_BYLINE or not authors:
+        return False
+    rest = line
+    for name in authors:
+        rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
+    if rest == line:
+        return False
+    rest = _MONTHS.sub(" ", _BYLINE_WORDS.sub(" ", rest))
+    return not _DATE_TOKEN.sub(" ", rest).strip()
+
+
+def _is_dateline(line: str) -> bool:
+    if len(line) > 60 or not _MONTHS.search(line):
+        return False
+    return not _DATE_TOKEN.sub(" ", _MONTHS.sub(" ", line)).strip(" .,")
+
+
+def _line_verdict(line: str, ctx: TextContext) -> str | None:
+    """The rule that drops this whole line, or None to keep it."""
+    rule = _matching(LINE_RULES, line)
+    if rule is not None:
+        return rule.name
+    if _is_tag_run(line):
+        return "text:tag-run"
+    if _is_byline(line.removeprefix("- "), ctx.authors):
+        return "text:byline"
+    if _is_dateline(line):
+        return "text:dateline"
+    return None
+
+
+def _clean_line(line: str, ctx: TextContext, found: list[Removal]) -> str:
+    line = _bullets(line.strip(), found)
+    line = strip_icon_words(line, found)
+    if not line:
+        return ""
+    line = _sentences(line, found)
+    verdict = _line_verdict(line, ctx) if line else None
+    if verdict is not None:
+        found.append(Removal(verdict, line))
+        return ""
+    return line
+
+
+def _is_heading_like(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= _MAX_ORPHAN_WORDS and not line.endswith(_END_PUNCT)
+
+
+def _drop_video_blocks(lines: list[str], flags: list[str | None], found: list[Removal]) -> None:
+    """After a video-listing line, its channel name and 'This video ...' blurb go too."""
+    in_block = False
+    for i, line in enumerate(lines):
+        if flags[i] == "text:video-listing":
+            in_block = True
+        elif in_block and (_is_heading_like(line) or line.lower().startswith("this video")):
+            found.append(Removal("text:video-listing", line))
+            lines[i] = ""
+        elif line:
+            in_block = False
+
+
+def _drop_trailing_headings(lines: list[str], found: list[Removal]) -> list[str]:
+    kept = [ln for ln in lines if ln]
+    while kept and _is_heading_like(kept[-1]) and not kept[-1].startswith("- ") and len(kept) > 1:
+        found.append(Removal("text:orphan-heading", kept.pop()))
+    return kept
+
+
+def clean_text(text: str, ctx: TextContext | None = None) -> TextResult:
+    """Remove residue from extracted text; every removal names its rule."""
+    context = ctx or TextContext()
+    found: list[Removal] = []
+    lines: list[str] = []
+    flags: list[str | None] = []
+    for raw in text.splitlines():
+        before = len(found)
+        lines.append(_clean_line(raw, context, found))
+        flags.append(found[-1].rule if len(found) > before and not lines[-1] else None)
+    _drop_video_blocks(lines, flags, found)
+    kept = _drop_trailing_headings(lines, found)
+    return TextResult("\n".join(kept), tuple(found))
