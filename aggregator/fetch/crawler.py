@@ -1,0 +1,172 @@
+"""Fetch many URLs at once: concurrent across hosts, polite within each host.
+
+Every URL gets a ``CrawlOutcome``; one bad URL (or host) never stops the others. The client, the
+``HostLimiter`` and the ``RobotsCache`` belong to the caller and may be shared between crawls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from aggregator.errors import Blocked, FetchError, HTTPStatusError
+from aggregator.models import FetchResult
+
+from .http import ACCEPT_DOCUMENTS, fetch
+from .options import FetchOptions
+from .politeness import HostLimiter, host_key
+from .robots import RobotsCache
+
+__all__ = ["CrawlOutcome", "CrawlRequest", "Crawler"]
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlRequest:
+    """One URL to fetch, with the validators stored from its last fetch."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    accept: str = ACCEPT_DOCUMENTS
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOutcome:
+    """What became of one URL: a result, an error, or ``deferred`` (not tried, see ``error``).
+
+    A URL is deferred when its host answered an earlier URL with a Retry-After longer than
+    ``FetchOptions.max_retry_after``; ``error`` is that answer and ``retry_after`` its delay.
+    """
+
+    url: str
+    result: FetchResult | None = None
+    error: FetchError | None = None
+    deferred: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+    @property
+    def retry_after(self) -> float | None:
+        return self.error.retry_after if isinstance(self.error, HTTPStatusError) else None
+
+
+class Crawler:
+    """Fetches URLs with at most ``concurrency`` requests in flight and one per host."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        options: FetchOptions,
+        *,
+        limiter: HostLimiter | None = None,
+        robots: RobotsCache | None = None,
+        concurrency: int = 32,
+    ) -> None:
+        self._client = client
+        self._options = options
+        self._limiter = limiter or HostLimiter(
+            options.per_host_delay, max_delay=options.max_crawl_delay
+        )
+        self._robots = robots or RobotsCache(ttl=options.robots_ttl)
+        self._gate = asyncio.Semaphore(concurrency)
+
+    async def crawl(self, requests: Iterable[CrawlRequest | str]) -> tuple[CrawlOutcome, ...]:
+        """Fetch them all; outcomes come back in the order the requests were given."""
+        wanted = [r if isinstance(r, CrawlRequest) else CrawlRequest(r) for r in requests]
+        queues: dict[str, list[int]] = {}
+        for index, request in enumerate(wanted):
+            queues.setdefault(_host_or_url(request.url), []).append(index)
+        outcomes: list[CrawlOutcome | None] = [None] * len(wanted)
+        async with asyncio.TaskGroup() as group:
+            for indices in queues.values():
+                group.create_task(self._drain(wanted, indices, outcomes))
+        return tuple(o for o in outcomes if o is not None)
+
+    async def _drain(
+        self,
+        wanted: list[CrawlRequest],
+        indices: list[int],
+        outcomes: list[CrawlOutcome | None],
+    ) -> None:
+        """One host's URLs, in order; after a long Retry-After the rest are deferred."""
+        backoff: HTTPStatusError | None = None
+        for index in indices:
+            url = wanted[index].url
+            if backoff is not None:
+                outcomes[index] = CrawlOutcome(url, error=backoff, deferred=True)
+                continue
+            outcome = await self.fetch(wanted[index])
+            outcomes[index] = outcome
+            if self._too_long(outcome.retry_after) and isinstance(outcome.error, HTTPStatusError):
+                backoff = outcome.error
+
+    def _too_long(self, retry_after: float | None) -> bool:
+        return retry_after is not None and retry_after > self._options.max_retry_after
+
+    async def fetch(self, request: CrawlRequest | str) -> CrawlOutcome:
+        """One URL, politely: robots.txt first, then the host's slot. Never raises FetchError."""
+        request = request if isinstance(request, CrawlRequest) else CrawlRequest(request)
+        try:
+            result = await self._fetch(request)
+        except FetchError as exc:
+            return CrawlOutcome(request.url, error=exc)
+        return CrawlOutcome(request.url, result=result)
+
+    async def _fetch(self, request: CrawlRequest) -> FetchResult:
+        _check_url(request.url)
+        host = host_key(request.url)
+        if self._options.respect_robots:
+            await self._check_robots(request.url, host)
+        try:
+            async with self._polite(host):
+                return await fetch(
+                    self._client,
+                    request.url,
+                    options=self._options,
+                    etag=request.etag,
+                    last_modified=request.last_modified,
+                    accept=request.accept,
+                )
+        except HTTPStatusError as exc:
+            if exc.retry_after is not None:
+                self._limiter.defer(host, exc.retry_after)  # this host only
+            raise
+
+    async def _check_robots(self, url: str, host: str) -> None:
+        rules = self._robots.cached(url)
+        if rules is None:
+            async with self._polite(host):
+                rules = await self._robots.load(self._client, url, options=self._options)
+        self._limiter.set_delay(host, rules.crawl_delay)
+        if not rules.allows(url):
+            raise Blocked(
+                f"robots.txt disallows {url}" + (f": {rules.reason}" if rules.reason else "")
+            )
+
+    @asynccontextmanager
+    async def _polite(self, host: str) -> AsyncIterator[None]:
+        # The host slot first (it may sleep), then a global slot only for the exchange itself.
+        async with self._limiter.slot(host), self._gate:
+            yield
+
+
+def _check_url(url: str) -> None:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"invalid URL {url}: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise Blocked(f"not an http(s) URL: {url}")
+
+
+def _host_or_url(url: str) -> str:
+    try:
+        return host_key(url)
+    except (httpx.InvalidURL, ValueError):
+        return url  # fails on its own in fetch()
