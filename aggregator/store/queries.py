@@ -127,9 +127,8 @@ def _article_view(article: Article, original_url: str | None, *, with_text: bool
 
 def outcome_counts(session: Session) -> OutcomeCounts:
     """Totals over the whole database, for run summaries."""
-    by_outcome = dict(
-        session.execute(select(Page.outcome, func.count()).group_by(Page.outcome)).tuples().all()
-    )
+    rows = session.execute(select(Page.outcome, func.count()).group_by(Page.outcome))
+    by_outcome: dict[str, int] = {outcome: count for outcome, count in rows}
     return OutcomeCounts(
         pages=sum(by_outcome.values()),
         articles=session.scalar(select(func.count(Article.id))) or 0,

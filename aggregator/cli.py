@@ -1,0 +1,487 @@
+"""Command line: builds Settings once, wires objects and prints; no logic of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from aggregator import output
+from aggregator.clean import clean_html
+from aggregator.cycle import CycleReport
+from aggregator.dedup.cluster import ClusterSettings
+from aggregator.dedup.offline import cluster_items, read_jsonl_items
+from aggregator.errors import AggregatorError
+from aggregator.fetch.options import FetchOptions
+from aggregator.models import CleanedArticle, SiteRules, Source
+from aggregator.pipeline import Ingestor, PageOutcome
+from aggregator.replay import ReplaySummary, find_pages, replay
+from aggregator.reprocess import reprocess
+from aggregator.runner import IntervalPolicy, Runner
+from aggregator.scheduler import serve
+from aggregator.settings import SETTINGS, SOURCE_KEYS, Settings, load_settings, parse_interval
+from aggregator.store.engine import migrate, open_database
+from aggregator.store.queries import latest_stories, story_detail
+from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail_cleanly(func: F) -> F:
+    """Our errors become one line on stderr and exit status 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AggregatorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+    return cast(F, wrapper)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return cast(Settings, ctx.obj)
+
+
+def cluster_settings(settings: Settings) -> ClusterSettings:
+    return ClusterSettings(window_days=settings.cluster_window_days)
+
+
+@contextmanager
+def _database(ctx: click.Context) -> Iterator[tuple[Engine, Session]]:
+    engine = open_database(_settings(ctx).database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield engine, session
+    finally:
+        engine.dispose()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database",
+    "database_url",
+    metavar="URL",
+    help="SQLAlchemy database URL "
+    "(default: AGGREGATOR_DATABASE_URL, the config file, then sqlite:///aggregator.db).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="TOML configuration file (default: AGGREGATOR_CONFIG).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="aggregator")
+@click.pass_context
+@_fail_cleanly
+def cli(
+    ctx: click.Context, database_url: str | None, config_path: str | None, verbose: int
+) -> None:
+    """Fetch news, clean it into articles and cluster coverage into stories."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = load_settings(config_path, database_url=database_url)
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@_fail_cleanly
+def db_upgrade(ctx: click.Context) -> None:
+    """Create the database or migrate it to the newest schema."""
+    with _database(ctx) as (engine, _session):
+        migrate(engine)
+    click.echo("database is up to date")
+
+
+@cli.command("replay")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--workers",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Extraction processes; 0 means one per CPU.",
+)
+@click.pass_context
+@_fail_cleanly
+def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
+    """Ingest saved HTML files or folders through the pipeline, without network."""
+    files = find_pages(paths)
+    with _database(ctx) as (_engine, session):
+        ingestor = Ingestor(session, cluster_settings(_settings(ctx)))
+        with _progress(len(files)) as advance:
+            summary = replay(
+                ingestor, files, workers=workers or os.cpu_count() or 1, on_page=advance
+            )
+    _print_summary(summary)
+    if summary.failed:
+        sys.exit(1)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[PageOutcome], None]]:
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _outcome: None
+        return
+    columns = (TextColumn("replay"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("replay", total=total)
+        yield lambda _outcome: progress.advance(task)
+
+
+def _print_summary(summary: ReplaySummary) -> None:
+    for failure in summary.failures:
+        click.echo(f"failed: {failure.url}: {failure.error}", err=True)
+    click.echo(
+        f"pages: {summary.pages}  articles: {summary.articles}  "
+        f"duplicates: {summary.duplicates}  unchanged: {summary.unchanged}  "
+        f"skipped: {summary.skipped}  failures: {summary.failed}  stories: {summary.stories}"
+    )
+
+
+@cli.command("clean")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="The page's URL (resolves relative links, picks site rules).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "jsonl"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--explain", is_flag=True, help="Also show each removal and the rule behind it.")
+@click.pass_context
+@_fail_cleanly
+def clean_command(
+    ctx: click.Context, paths: tuple[Path, ...], url: str | None, fmt: str, explain: bool
+) -> None:
+    """Print the cleaned article of each page; touches no database."""
+    failed = False
+    for path in find_pages(paths):
+        try:
+            article = clean_html(path.read_bytes(), url=url or path.resolve().as_uri())
+        except (AggregatorError, OSError) as exc:
+            failed = True
+            _print_clean_error(path, exc, fmt)
+            continue
+        _print_article(path, url, article, fmt, explain)
+    if failed:
+        sys.exit(1)
+
+
+def _print_clean_error(path: Path, exc: Exception, fmt: str) -> None:
+    if fmt == "text":
+        click.echo(f"{path}: {exc}", err=True)
+    else:
+        click.echo(json.dumps({"path": str(path), "error": str(exc)}, ensure_ascii=False))
+
+
+def _print_article(
+    path: Path, url: str | None, article: CleanedArticle, fmt: str, explain: bool
+) -> None:
+    record = output.article_record(path, url, article, explain=explain)
+    if fmt == "jsonl":
+        click.echo(json.dumps(record, ensure_ascii=False))
+    elif fmt == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(output.article_text(path, article, explain=explain))
+
+
+@cli.command("stories")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.pass_context
+@_fail_cleanly
+def stories_command(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """List the latest stories and their coverage."""
+    with _database(ctx) as (_engine, session):
+        stories = latest_stories(session, limit)
+    if as_json:
+        click.echo(
+            json.dumps([output.story_record(s) for s in stories], ensure_ascii=False, indent=2)
+        )
+        return
+    table = Table("id", "updated", "articles", "sources", "title")
+    for story in stories:
+        sources = sorted({a.source for a in story.articles})
+        table.add_row(
+            str(story.id),
+            f"{story.last_updated:%Y-%m-%d %H:%M}",
+            str(story.article_count),
+            ", ".join(sources),
+            story.title,
+        )
+    Console().print(table)
+
+
+@cli.command("story")
+@click.argument("story_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, article texts included.")
+@click.pass_context
+@_fail_cleanly
+def story_command(ctx: click.Context, story_id: int, as_json: bool) -> None:
+    """Show one story and all its coverage."""
+    with _database(ctx) as (_engine, session):
+        story = story_detail(session, story_id)
+    if story is None:
+        click.echo(f"error: no story {story_id}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(
+            json.dumps(output.story_record(story, with_text=True), ensure_ascii=False, indent=2)
+        )
+    else:
+        click.echo(output.story_text(story))
+
+
+@cli.command("cluster")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL: id, title, text, url, source, timestamp (ms or null).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL: id, story, duplicate_of; one line per input line.",
+)
+@click.pass_context
+@_fail_cleanly
+def cluster_command(ctx: click.Context, input_path: Path, output_path: Path) -> None:
+    """Cluster articles offline into stories; touches no database."""
+    items = read_jsonl_items(input_path)
+    count = 0
+    with output_path.open("w", encoding="utf-8") as sink:
+        for row in cluster_items(items, cluster_settings(_settings(ctx))):
+            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    click.echo(f"clustered {count} articles into {output_path}", err=True)
+
+
+@cli.command("settings")
+@click.option("--json", "as_json", is_flag=True)
+def settings_command(as_json: bool) -> None:
+    """List every configuration key with its default and meaning."""
+    rows = [asdict(s) | {"table": "settings"} for s in SETTINGS]
+    rows += [asdict(s) | {"table": "sources"} for s in SOURCE_KEYS]
+    if as_json:
+        click.echo(json.dumps(rows, default=list, indent=2))
+        return
+    table = Table("key", "default", "meaning")
+    for row in rows:
+        key = row["name"] if row["table"] == "settings" else f"[[sources]] {row['name']}"
+        table.add_row(key, repr(row["default"]), row["help"])
+    Console().print(table)
+
+
+def fetch_options(settings: Settings) -> FetchOptions:
+    return FetchOptions(
+        user_agent=settings.fetch_user_agent,
+        timeout=settings.fetch_timeout,
+        connect_timeout=settings.fetch_connect_timeout,
+        max_bytes=settings.fetch_max_bytes,
+        max_redirects=settings.fetch_max_redirects,
+        retries=settings.fetch_retries,
+        per_host_delay=settings.fetch_per_host_delay,
+        allow_private=settings.fetch_allow_private,
+        resolve=settings.fetch_resolve,
+        respect_robots=settings.fetch_respect_robots,
+    )
+
+
+def _site_rules(settings: Settings) -> dict[str, SiteRules]:
+    return {config.source.name: config.rules for config in settings.sources}
+
+
+def _mirror(session: Session, settings: Settings) -> None:
+    """Sources in the configuration file are mirrored into the sources table."""
+    if settings.config_path is not None:
+        configured = [(c.source, c.enabled) for c in settings.sources]
+        mirror_sources(session, configured, datetime.now(UTC).replace(tzinfo=None))
+        session.commit()
+
+
+def _runner(session: Session, settings: Settings) -> Runner:
+    return Runner(
+        session,
+        fetch_options=fetch_options(settings),
+        cluster=cluster_settings(settings),
+        rules=_site_rules(settings),
+        workers=settings.schedule_workers or os.cpu_count() or 1,
+        max_articles=settings.fetch_max_articles_per_cycle,
+        policy=IntervalPolicy(settings.schedule_min_interval, settings.schedule_max_interval),
+    )
+
+
+@cli.command("fetch")
+@click.option(
+    "--source",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Only this source (repeatable); default: every enabled source.",
+)
+@click.pass_context
+@_fail_cleanly
+def fetch_command(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Run one fetch cycle over the sources and exit (for cron and tests)."""
+    settings = _settings(ctx)
+    with _database(ctx) as (_engine, session):
+        _mirror(session, settings)
+        reports = asyncio.run(_fetch_once(_runner(session, settings), names))
+    for report in reports:
+        click.echo(output.cycle_line(report))
+    if not reports:
+        click.echo("no sources: add some with `aggregator sources add` or a config file", err=True)
+    if any(report.discovery_failed for report in reports):
+        sys.exit(1)
+
+
+async def _fetch_once(runner: Runner, names: tuple[str, ...]) -> list[CycleReport]:
+    async with runner:
+        return await runner.run_all(names)
+
+
+@cli.command("run")
+@click.pass_context
+@_fail_cleanly
+def run_command(ctx: click.Context) -> None:
+    """Run the daemon: every source on its schedule until SIGTERM or Ctrl-C."""
+    settings = _settings(ctx)
+    with _database(ctx) as (_engine, session):
+        _mirror(session, settings)
+        asyncio.run(_serve(_runner(session, settings), settings.schedule_jitter))
+
+
+async def _serve(runner: Runner, jitter: float) -> None:
+    async with runner:
+        await serve(runner, jitter=jitter)
+
+
+@cli.command("reprocess")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@_fail_cleanly
+def reprocess_command(ctx: click.Context, yes: bool) -> None:
+    """Rebuild every article and story from the stored pages (after a rule change)."""
+    if not yes:
+        click.confirm("Rebuild all articles and stories from stored pages?", abort=True)
+    settings = _settings(ctx)
+    with _database(ctx) as (_engine, session):
+        summary = reprocess(session, cluster_settings(settings), rules=_site_rules(settings))
+    _print_summary(summary)
+
+
+@cli.group("sources")
+def sources_group() -> None:
+    """List, add and remove sources (the config file's sources are mirrored here)."""
+
+
+@sources_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_fail_cleanly
+def sources_list(ctx: click.Context, as_json: bool) -> None:
+    """Each source with its health: last success, last error, next run."""
+    with _database(ctx) as (_engine, session):
+        _mirror(session, _settings(ctx))
+        rows = [output.source_record(row) for row in list_sources(session)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table("name", "enabled", "interval", "last success", "next run", "last error")
+    for row in rows:
+        table.add_row(
+            row["name"],
+            "yes" if row["enabled"] else "no",
+            f"{row['interval_seconds']:.0f}s",
+            row["last_success_at"] or "-",
+            row["next_run_at"] or "-",
+            (row["last_error"] or "")[:60],
+        )
+    Console().print(table)
+
+
+@sources_group.command("add")
+@click.argument("name")
+@click.argument("homepage")
+@click.option("--feed", "feeds", multiple=True, help="Feed URL (repeatable).")
+@click.option("--sitemap", "sitemaps", multiple=True, help="Sitemap URL (repeatable).")
+@click.option("--interval", default="30m", show_default=True)
+@click.option("--language")
+@click.pass_context
+@_fail_cleanly
+def sources_add(
+    ctx: click.Context,
+    name: str,
+    homepage: str,
+    feeds: tuple[str, ...],
+    sitemaps: tuple[str, ...],
+    interval: str,
+    language: str | None,
+) -> None:
+    """Add a source (or update the one with this name)."""
+    source = Source(
+        name=name,
+        homepage=homepage,
+        feeds=feeds,
+        sitemaps=sitemaps,
+        interval_seconds=parse_interval(interval),
+        language=language,
+    )
+    with _database(ctx) as (_engine, session):
+        add_source(session, source, datetime.now(UTC).replace(tzinfo=None))
+        session.commit()
+    click.echo(f"source {name} saved")
+
+
+@sources_group.command("remove")
+@click.argument("name")
+@click.pass_context
+@_fail_cleanly
+def sources_remove(ctx: click.Context, name: str) -> None:
+    """Remove a source; its pages and articles stay."""
+    with _database(ctx) as (_engine, session):
+        removed = remove_source(session, name)
+        session.commit()
+    if not removed:
+        click.echo(f"error: no source named {name}", err=True)
+        sys.exit(1)
+    click.echo(f"source {name} removed")
+
+
+def main() -> None:
+    cli(prog_name="aggregator")

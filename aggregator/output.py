@@ -1,0 +1,146 @@
+"""Plain-data and text renderings of articles and stories for the CLI and the web page."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aggregator.cycle import CycleReport
+from aggregator.models import CleanedArticle
+from aggregator.store.queries import ArticleView, StoryView
+from aggregator.store.schema import SourceRow
+
+__all__ = [
+    "article_record",
+    "article_text",
+    "cycle_line",
+    "isoformat",
+    "source_record",
+    "story_record",
+    "story_text",
+]
+
+
+def isoformat(moment: datetime | None) -> str | None:
+    """UTC timestamps as ISO 8601 with a Z (stored timestamps are naive UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="seconds") + "Z"
+    return moment.isoformat(timespec="seconds")
+
+
+def article_record(
+    path: Path, url: str | None, article: CleanedArticle, *, explain: bool = False
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "path": str(path),
+        "url": article.canonical_url or url or path.resolve().as_uri(),
+        "title": article.title,
+        "authors": list(article.authors),
+        "published": isoformat(article.published),
+        "language": article.language,
+        "image": article.image,
+        "text": article.text,
+    }
+    if explain:
+        record["removals"] = [{"rule": r.rule, "text": r.text} for r in article.removals]
+    return record
+
+
+def article_text(path: Path, article: CleanedArticle, *, explain: bool = False) -> str:
+    lines = [f"# {article.title}", f"path: {path}"]
+    if article.canonical_url:
+        lines.append(f"url: {article.canonical_url}")
+    if article.authors:
+        lines.append(f"authors: {', '.join(article.authors)}")
+    if article.published:
+        lines.append(f"published: {isoformat(article.published)}")
+    if article.language:
+        lines.append(f"language: {article.language}")
+    lines += ["", article.text, ""]
+    if explain:
+        lines.append(f"removed ({len(article.removals)}):")
+        lines += [f"  [{r.rule}] {_one_line(r.text)}" for r in article.removals]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _one_line(text: str, width: int = 100) -> str:
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …") or repr(text)
+
+
+def _article_record(article: ArticleView, *, with_text: bool) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "source": article.source,
+        "published": isoformat(article.published),
+        "first_seen": isoformat(article.first_seen),
+        "language": article.language,
+        "authors": list(article.authors),
+        "duplicate_of": article.duplicate_of,
+        "duplicate_of_id": article.duplicate_of_id,
+    }
+    if with_text:
+        record["text"] = article.text
+        record["removals"] = list(article.removals)
+    return record
+
+
+def story_record(story: StoryView, *, with_text: bool = False) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "title": story.title,
+        "first_seen": isoformat(story.first_seen),
+        "last_updated": isoformat(story.last_updated),
+        "article_count": story.article_count,
+        "articles": [_article_record(a, with_text=with_text) for a in story.articles],
+    }
+
+
+def story_text(story: StoryView) -> str:
+    lines = [
+        f"story {story.id}: {story.title}",
+        f"first seen {isoformat(story.first_seen)}, updated {isoformat(story.last_updated)}, "
+        f"{story.article_count} articles",
+        "",
+    ]
+    for article in story.articles:
+        copy = f"  (copy of {article.duplicate_of})" if article.duplicate_of else ""
+        lines.append(f"- [{article.source}] {article.title}{copy}")
+        lines.append(f"  {article.url}  published {isoformat(article.published) or 'unknown'}")
+    return "\n".join(lines)
+
+
+def source_record(row: SourceRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "homepage": row.homepage,
+        "feeds": json.loads(row.feeds or "[]"),
+        "sitemaps": json.loads(row.sitemaps or "[]"),
+        "interval_seconds": row.interval_seconds,
+        "language": row.language,
+        "enabled": row.enabled,
+        "last_run_at": isoformat(row.last_run_at),
+        "last_success_at": isoformat(row.last_success_at),
+        "last_error_at": isoformat(row.last_error_at),
+        "last_error": row.last_error,
+        "consecutive_failures": row.consecutive_failures,
+        "next_run_at": isoformat(row.next_run_at),
+    }
+
+
+def cycle_line(report: CycleReport) -> str:
+    outcomes = [o.outcome for o in report.outcomes]
+    return (
+        f"{report.source}: requests {report.requests}, not modified {report.not_modified}, "
+        f"links {report.discovered}, fetched {report.fetched}, "
+        f"articles {outcomes.count('article')}, duplicates {outcomes.count('duplicate')}, "
+        f"skipped {outcomes.count('skipped')}, failed {outcomes.count('failed')}, "
+        f"errors {len(report.errors)}"
+    )
