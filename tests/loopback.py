@@ -87,7 +87,9 @@ class LoopbackServer:
         self._counters: dict[str, int] = {}
         self._bombs: dict[str, bytes] = {}
         self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def port(self) -> int:

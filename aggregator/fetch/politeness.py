@@ -25,12 +25,13 @@ def host_key(url: str) -> str:
 
 
 class _HostState:
-    __slots__ = ("delay", "lock", "next_start")
+    __slots__ = ("delay", "last_end", "lock", "next_start")
 
     def __init__(self, delay: float) -> None:
         self.lock = asyncio.Lock()
         self.delay = delay
         self.next_start = 0.0
+        self.last_end: float | None = None
 
 
 class HostLimiter:
@@ -60,7 +61,11 @@ class HostLimiter:
     def set_delay(self, host: str, seconds: float | None) -> None:
         """Use ``max(default, seconds)`` (at most ``max_delay``) between requests to ``host``."""
         wanted = max(self._default, seconds or 0.0)
-        self._state(host).delay = min(wanted, max(self._max_delay, self._default))
+        state = self._state(host)
+        state.delay = min(wanted, max(self._max_delay, self._default))
+        if state.last_end is not None:
+            # Learnt mid-visit (robots.txt was the previous request): applies to the next one.
+            state.next_start = max(state.next_start, state.last_end + state.delay)
 
     def defer(self, host: str, seconds: float) -> None:
         """Start no request to ``host`` for ``seconds`` from now."""
@@ -83,7 +88,8 @@ class HostLimiter:
             try:
                 yield
             finally:
-                state.next_start = max(state.next_start, self._clock() + state.delay)
+                state.last_end = self._clock()
+                state.next_start = max(state.next_start, state.last_end + state.delay)
 
     def _state(self, host: str) -> _HostState:
         state = self._hosts.get(host)
