@@ -1,8 +1,9 @@
 """Content-Encoding decoders that never produce more than a small chunk per step.
 
 httpx's own decoders inflate a whole network chunk at once: 64 KiB of brotli can become
-gigabytes before any cap gets to look (a "compression bomb"). These decoders hand back at most
-``CHUNK`` bytes at a time, so the byte cap in ``fetch`` bounds memory after decompression too.
+gigabytes before any cap gets to look (a "compression bomb"). These decoders hand back about
+``CHUNK`` bytes at a time (zlib exactly, brotli within one buffer step of it), so the byte cap in
+``fetch`` bounds memory after decompression too.
 """
 
 from __future__ import annotations
@@ -42,22 +43,27 @@ class ZlibDecoder:
         # 32 + MAX_WBITS: accept a gzip or zlib header; deflate falls back to raw on first error.
         self._wbits = 32 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
         self._inflater = zlib.decompressobj(self._wbits)
-        self._started = False
+        # Bytes seen before the first output, replayed if "deflate" turns out to be raw.
+        self._prefix: bytes | None = b"" if self._wbits == zlib.MAX_WBITS else None
 
     def decode(self, data: bytes) -> Iterator[bytes]:
+        if self._prefix is not None:
+            self._prefix += data
         try:
             yield from self._inflate(data)
         except zlib.error as exc:
-            if self._started or self._wbits != zlib.MAX_WBITS:
+            if self._prefix is None:
                 raise FetchError(f"corrupt {self._encoding} body: {exc}") from exc
+            replay, self._prefix = self._prefix, None
             self._wbits = -zlib.MAX_WBITS
             self._inflater = zlib.decompressobj(self._wbits)
-            yield from self.decode(data)
+            yield from self.decode(replay)
 
     def _inflate(self, data: bytes) -> Iterator[bytes]:
         while data:
             out = self._inflater.decompress(data, CHUNK)
-            self._started = self._started or bool(out)
+            if out or (self._prefix is not None and len(self._prefix) > CHUNK):
+                self._prefix = None  # committed to the zlib format
             yield out
             data = self._inflater.unconsumed_tail
             if self._inflater.eof and self._inflater.unused_data:
@@ -77,9 +83,12 @@ class BrotliDecoder:
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         try:
-            yield self._decompressor.process(data, output_buffer_limit=CHUNK)
-            while not self._decompressor.can_accept_more_data():
-                yield self._decompressor.process(b"", output_buffer_limit=CHUNK)
+            out = self._decompressor.process(data, output_buffer_limit=CHUNK)
+            # Pending output stays inside the decompressor (even when it says it can take more
+            # input); drain it with empty input until a step produces nothing.
+            while out:
+                yield out
+                out = self._decompressor.process(b"", output_buffer_limit=CHUNK)
         except brotli.error as exc:
             raise FetchError(f"corrupt br body: {exc}") from exc
 
