@@ -1,0 +1,457 @@
+"""Online story clustering: each article joins the best live story or starts one.
+
+Shape of the algorithm (single-pass clustering as in TDT, Allan et al. 1998; feature set after
+Miranda et al. 2018, "Multilingual Clustering of Streaming News"):
+
+* duplicates first: an exact hash of the normalised text, then SimHash bands (4 x 16 bits, so
+  any two fingerprints at most 3 bits apart share a band) find copies of a first-seen original;
+* candidates come from an inverted index over each member's most salient terms, restricted to
+  stories alive within ``window_days`` of the article, so the work per article is bounded;
+* similarity is TF-IDF cosine (sublinear tf, idf from document frequencies counted incrementally
+  over the whole stream) against the story centroid and its closest member, for the whole text
+  and the headline, plus agreement on entity-ish terms (names, places, numbers), damped by time.
+
+The index is in-memory state derived from stored articles: the caller rebuilds it on start by
+calling :meth:`StoryIndex.insert` for the last window's articles in time order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from aggregator.dedup.features import Features, extract_features
+from aggregator.dedup.fingerprint import hamming
+from aggregator.models import ClusterItem, StoryDecision
+
+__all__ = ["ClusterSettings", "Reassignment", "StoryIndex"]
+
+_DAY = 86400.0
+_BANDS = 4
+_BAND_BITS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Operator settings for clustering; one set for every kind of corpus."""
+
+    window_days: float = 3.0
+    join_threshold: float = 0.30
+    merge_threshold: float = 0.70
+    near_duplicate_bits: int = 3
+    title_weight: float = 2.0
+    lead_weight: float = 1.5
+    entity_weight: float = 0.35
+    time_scale_days: float = 3.0
+    query_terms: int = 12
+    max_candidates: int = 40
+    posting_cap: int = 64
+    centroid_terms: int = 300
+    member_sample: int = 16
+    recheck_margin: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Reassignment:
+    """A suggestion from :meth:`StoryIndex.recheck`.
+
+    With ``item`` set, move that article from ``source`` to ``target``; with ``item`` None, fold
+    story ``source`` into story ``target``.
+    """
+
+    item: str | None
+    source: str
+    target: str
+    score: float
+
+
+@dataclass(slots=True)
+class _Member:
+    id: str
+    title: str
+    doc: dict[str, float]
+    title_terms: dict[str, float]
+    timestamp: float | None
+    duplicate_of: str | None
+
+
+@dataclass(slots=True)
+class _Story:
+    key: str
+    doc: dict[str, float] = field(default_factory=dict)
+    title: dict[str, float] = field(default_factory=dict)
+    entities: dict[str, float] = field(default_factory=dict)
+    members: list[_Member] = field(default_factory=list)
+    fingerprints: list[tuple[str, str, int | None]] = field(default_factory=list)
+    posted: set[str] = field(default_factory=set)
+    aliases: set[str] = field(default_factory=set)
+    size: int = 0
+    first: float | None = None
+    last: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Original:
+    id: str
+    story: str
+    simhash: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    story: str
+    score: float
+
+
+def _add(target: dict[str, float], terms: dict[str, float], scale: float = 1.0) -> None:
+    for term, weight in terms.items():
+        target[term] = target.get(term, 0.0) + weight * scale
+
+
+def _cap(terms: dict[str, float], size: int) -> dict[str, float]:
+    if len(terms) <= size:
+        return terms
+    return dict(heapq.nlargest(size, terms.items(), key=lambda kv: kv[1]))
+
+
+def _combine(features: Features, settings: ClusterSettings) -> dict[str, float]:
+    doc: dict[str, float] = {}
+    _add(doc, features.body)
+    _add(doc, features.lead, settings.lead_weight)
+    _add(doc, features.title, settings.title_weight)
+    return doc
+
+
+class StoryIndex:
+    """Live stories of the last window, their inverted index and duplicate fingerprints."""
+
+    def __init__(self, settings: ClusterSettings | None = None) -> None:
+        self.settings = settings or ClusterSettings()
+        self._df: Counter[str] = Counter()
+        self._docs = 0
+        self._stories: dict[str, _Story] = {}
+        self._alias: dict[str, str] = {}
+        self._postings: dict[str, dict[str, None]] = {}
+        self._exact: dict[str, _Original] = {}
+        self._bands: list[dict[int, list[_Original]]] = [{} for _ in range(_BANDS)]
+        self._expiry: list[tuple[float, str]] = []
+        self._newest: float | None = None
+        self._by_item: dict[str, str] = {}
+
+    # ----------------------------------------------------------------- weighting
+    def _idf(self, term: str) -> float:
+        return math.log((self._docs + 1) / (self._df.get(term, 0) + 1)) + 1.0
+
+    def _weigh(self, terms: dict[str, float]) -> dict[str, float]:
+        weighted = {t: w * self._idf(t) for t, w in terms.items()}
+        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+        return {t: w / norm for t, w in weighted.items()}
+
+    def _cosine(self, query: dict[str, float], terms: dict[str, float]) -> float:
+        """Cosine of a unit-weighted query against raw ``terms`` weighted by current idf."""
+        if not query or not terms:
+            return 0.0
+        norm = math.sqrt(sum((w * self._idf(t)) ** 2 for t, w in terms.items()))
+        dot = sum(q * terms.get(t, 0.0) * self._idf(t) for t, q in query.items())
+        return dot / norm if norm else 0.0
+
+    # ----------------------------------------------------------------- public API
+    def decide(self, item: ClusterItem) -> StoryDecision:
+        """Where ``item`` belongs; reads the index, changes nothing."""
+        features = extract_features(item.title, item.text)
+        original = self._find_duplicate(features)
+        if original is not None:
+            story = self._resolve(original.story)
+            root = self._root(original.id)
+            return StoryDecision(story=story, duplicate_of=root, score=1.0)
+        scored = self._score_candidates(item, features)
+        if not scored or scored[0].score < self.settings.join_threshold:
+            best = scored[0].score if scored else 0.0
+            return StoryDecision(story=None, score=best)
+        merge = tuple(s.story for s in scored[1:] if s.score >= self.settings.merge_threshold)
+        return StoryDecision(story=scored[0].story, merge=merge, score=scored[0].score)
+
+    def insert(self, item: ClusterItem, story: str, duplicate_of: str | None) -> None:
+        """Add ``item`` to story ``story`` (created when new); decides nothing."""
+        features = extract_features(item.title, item.text)
+        self._count(features)
+        key = self._resolve(story)
+        record = self._stories.get(key)
+        if record is None:
+            record = self._stories[key] = _Story(key=key)
+        self._attach(record, item, features, duplicate_of)
+        self._evict()
+
+    def merge(self, into: str, other: str) -> None:
+        """Fold story ``other`` into story ``into``."""
+        target_key, other_key = self._resolve(into), self._resolve(other)
+        if target_key == other_key or other_key not in self._stories:
+            return
+        target = self._stories.get(target_key)
+        if target is None:
+            target = self._stories[target_key] = _Story(key=target_key)
+        source = self._stories.pop(other_key)
+        self._fold(target, source)
+
+    def story_title(self, story: str) -> str:
+        """The headline closest to the story's headline centroid (its most typical wording)."""
+        record = self._stories[self._resolve(story)]
+        best = max(
+            record.members, key=lambda m: self._cosine(self._weigh(m.title_terms), record.title)
+        )
+        return best.title
+
+    def stories(self) -> list[str]:
+        """Keys of the live stories."""
+        return list(self._stories)
+
+    def recheck(self, since: float) -> list[Reassignment]:
+        """Re-score members seen at or after ``since`` and live story pairs; suggest fixes."""
+        suggestions: list[Reassignment] = []
+        for record in list(self._stories.values()):
+            for member in record.members:
+                if member.timestamp is None or member.timestamp < since:
+                    continue
+                suggestion = self._recheck_member(record, member)
+                if suggestion is not None:
+                    suggestions.append(suggestion)
+        return suggestions
+
+    # ----------------------------------------------------------------- duplicates
+    def _find_duplicate(self, features: Features) -> _Original | None:
+        exact = self._exact.get(features.exact)
+        if exact is not None:
+            return exact
+        if features.simhash is None:
+            return None
+        best: _Original | None = None
+        for band, table in enumerate(self._bands):
+            for original in table.get(_band(features.simhash, band), ()):
+                assert original.simhash is not None
+                distance = hamming(original.simhash, features.simhash)
+                if distance <= self.settings.near_duplicate_bits and (best is None):
+                    best = original
+        return best
+
+    def _root(self, item_id: str) -> str:
+        key = self._by_item.get(item_id)
+        record = self._stories.get(key) if key else None
+        if record is not None:
+            for member in record.members:
+                if member.id == item_id and member.duplicate_of:
+                    return member.duplicate_of
+        return item_id
+
+    # ----------------------------------------------------------------- candidates
+    def _salient(self, doc: dict[str, float]) -> list[str]:
+        ranked = heapq.nlargest(
+            self.settings.query_terms, doc.items(), key=lambda kv: kv[1] * self._idf(kv[0])
+        )
+        return [term for term, _ in ranked]
+
+    def _in_window(self, record: _Story, timestamp: float | None) -> bool:
+        if timestamp is None or record.first is None or record.last is None:
+            return True
+        span = self.settings.window_days * _DAY
+        return record.first - span <= timestamp <= record.last + span
+
+    def _candidates(self, item: ClusterItem, doc: dict[str, float]) -> list[_Story]:
+        votes: dict[str, float] = {}
+        for term in self._salient(doc):
+            idf = self._idf(term)
+            for key in self._postings.get(term, ()):
+                votes[key] = votes.get(key, 0.0) + idf
+        found = []
+        for key, _ in heapq.nlargest(self.settings.max_candidates, votes.items(), key=_second):
+            record = self._stories.get(key)
+            if record is not None and self._in_window(record, item.timestamp):
+                found.append(record)
+        return found
+
+    def _score_candidates(self, item: ClusterItem, features: Features) -> list[_Scored]:
+        doc = _combine(features, self.settings)
+        query = self._weigh(doc)
+        title = self._weigh(features.title)
+        entities = self._weigh(features.entities)
+        scored = [
+            _Scored(r.key, self._similarity(r, query, title, entities, item.timestamp))
+            for r in self._candidates(item, doc)
+        ]
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+    def _similarity(
+        self,
+        record: _Story,
+        query: dict[str, float],
+        title: dict[str, float],
+        entities: dict[str, float],
+        timestamp: float | None,
+    ) -> float:
+        centroid = self._cosine(query, record.doc)
+        member = max(
+            (_dot(query, m.doc) for m in record.members[-self.settings.member_sample :]),
+            default=0.0,
+        )
+        text = max(centroid, member)
+        if entities and record.entities:
+            agree = self._cosine(entities, record.entities)
+            text = (1 - self.settings.entity_weight) * text + self.settings.entity_weight * agree
+        return text * self._decay(record, timestamp)
+
+    def _decay(self, record: _Story, timestamp: float | None) -> float:
+        if timestamp is None or record.last is None or record.first is None:
+            return 1.0
+        gap = max(0.0, record.first - timestamp, timestamp - record.last)
+        return 1.0 / (1.0 + gap / (self.settings.time_scale_days * _DAY))
+
+    # ----------------------------------------------------------------- updates
+    def _count(self, features: Features) -> None:
+        self._docs += 1
+        terms = set(features.title) | set(features.lead) | set(features.body)
+        self._df.update(terms | set(features.entities))
+
+    def _attach(
+        self, record: _Story, item: ClusterItem, features: Features, duplicate_of: str | None
+    ) -> None:
+        doc = _combine(features, self.settings)
+        member = _Member(
+            item.id, item.title, self._weigh(doc), features.title, item.timestamp, duplicate_of
+        )
+        record.fingerprints.append((item.id, features.exact, features.simhash))
+        self._by_item[item.id] = record.key
+        self._register(record.key, item.id, features)
+        if duplicate_of is None or not record.members:
+            self._absorb(record, member, doc, features)
+        record.size += 1
+        self._touch(record, item.timestamp)
+
+    def _absorb(
+        self, record: _Story, member: _Member, doc: dict[str, float], features: Features
+    ) -> None:
+        settings = self.settings
+        record.members.append(member)
+        if len(record.members) > 4 * settings.member_sample:
+            del record.members[: settings.member_sample]
+        record.doc = _cap(_merged(record.doc, doc), settings.centroid_terms)
+        record.title = _cap(_merged(record.title, features.title), settings.centroid_terms)
+        record.entities = _cap(_merged(record.entities, features.entities), settings.centroid_terms)
+        for term in self._salient(doc):
+            self._post(term, record)
+
+    def _post(self, term: str, record: _Story) -> None:
+        posting = self._postings.setdefault(term, {})
+        posting.pop(record.key, None)
+        posting[record.key] = None
+        record.posted.add(term)
+        if len(posting) > self.settings.posting_cap:
+            del posting[next(iter(posting))]
+
+    def _register(self, story: str, item_id: str, features: Features) -> None:
+        original = _Original(item_id, story, features.simhash)
+        self._exact.setdefault(features.exact, original)
+        if features.simhash is not None:
+            for band, table in enumerate(self._bands):
+                table.setdefault(_band(features.simhash, band), []).append(original)
+
+    def _touch(self, record: _Story, timestamp: float | None) -> None:
+        if timestamp is None:
+            return
+        record.first = timestamp if record.first is None else min(record.first, timestamp)
+        record.last = timestamp if record.last is None else max(record.last, timestamp)
+        self._newest = timestamp if self._newest is None else max(self._newest, timestamp)
+        heapq.heappush(self._expiry, (record.last, record.key))
+
+    def _resolve(self, key: str) -> str:
+        while key in self._alias:
+            key = self._alias[key]
+        return key
+
+    def _fold(self, target: _Story, source: _Story) -> None:
+        settings = self.settings
+        target.doc = _cap(_merged(target.doc, source.doc), settings.centroid_terms)
+        target.title = _cap(_merged(target.title, source.title), settings.centroid_terms)
+        target.entities = _cap(_merged(target.entities, source.entities), settings.centroid_terms)
+        target.members.extend(source.members)
+        target.fingerprints.extend(source.fingerprints)
+        target.size += source.size
+        target.aliases |= source.aliases | {source.key}
+        self._alias[source.key] = target.key
+        for term in source.posted:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.pop(source.key, None)
+            self._post(term, target)
+        for item_id, _, _ in source.fingerprints:
+            self._by_item[item_id] = target.key
+        for stamp in (source.first, source.last):
+            self._touch(target, stamp)
+
+    # ----------------------------------------------------------------- eviction
+    def _evict(self) -> None:
+        if self._newest is None:
+            return
+        horizon = self._newest - self.settings.window_days * _DAY
+        while self._expiry and self._expiry[0][0] < horizon:
+            last, key = heapq.heappop(self._expiry)
+            record = self._stories.get(key)
+            if record is not None and record.last == last:
+                self._drop(record)
+
+    def _drop(self, record: _Story) -> None:
+        del self._stories[record.key]
+        for term in record.posted:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.pop(record.key, None)
+                if not posting:
+                    del self._postings[term]
+        for item_id, exact, fingerprint in record.fingerprints:
+            self._by_item.pop(item_id, None)
+            if self._exact.get(exact, None) is not None and self._exact[exact].id == item_id:
+                del self._exact[exact]
+            if fingerprint is not None:
+                self._unband(item_id, fingerprint)
+        for alias in record.aliases:
+            self._alias.pop(alias, None)
+
+    def _unband(self, item_id: str, fingerprint: int) -> None:
+        for band, table in enumerate(self._bands):
+            value = _band(fingerprint, band)
+            kept = [o for o in table.get(value, ()) if o.id != item_id]
+            if kept:
+                table[value] = kept
+            else:
+                table.pop(value, None)
+
+    # ----------------------------------------------------------------- recheck
+    def _recheck_member(self, record: _Story, member: _Member) -> Reassignment | None:
+        return None
+
+
+def _second(pair: tuple[str, float]) -> float:
+    return pair[1]
+
+
+def _band(fingerprint: int, band: int) -> int:
+    return (fingerprint >> (band * _BAND_BITS)) & ((1 << _BAND_BITS) - 1)
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def _merged(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    out = dict(a)
+    _add(out, b)
+    return out
+
+
+def items_in_order(items: Iterable[ClusterItem]) -> list[ClusterItem]:
+    """Items sorted by timestamp (None last), the order a rebuild inserts them in."""
+    return sorted(items, key=lambda i: (i.timestamp is None, i.timestamp or 0.0))

@@ -1,0 +1,69 @@
+"""Offline clustering of a JSON-lines file: the same decisions the daemon makes, no database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from aggregator.dedup.cluster import ClusterSettings, StoryIndex
+from aggregator.models import ClusterItem
+
+__all__ = ["cluster_items", "item_from_row", "read_jsonl_items"]
+
+
+def item_from_row(row: dict[str, Any]) -> ClusterItem:
+    """Build a :class:`ClusterItem` from one input line (``timestamp`` in ms, or null)."""
+    stamp = row.get("timestamp")
+    return ClusterItem(
+        id=str(row["id"]),
+        title=str(row.get("title") or ""),
+        text=str(row.get("text") or ""),
+        source=str(row.get("source") or ""),
+        url=str(row.get("url") or ""),
+        timestamp=float(stamp) / 1000.0 if stamp is not None else None,
+    )
+
+
+def read_jsonl_items(path: str | Path) -> Iterator[ClusterItem]:
+    """Yield one item per non-blank line of a JSON-lines file (gzip when it ends in ``.gz``)."""
+    import gzip
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield item_from_row(json.loads(line))
+
+
+def _find(parent: dict[str, str], key: str) -> str:
+    root = key
+    while parent.get(root, root) != root:
+        root = parent[root]
+    while key != root:
+        parent[key], key = root, parent[key]
+    return root
+
+
+def cluster_items(
+    items: Iterable[ClusterItem], settings: ClusterSettings
+) -> Iterator[dict[str, Any]]:
+    """Cluster ``items`` in the given order; yield ``{"id", "story", "duplicate_of"}`` per item.
+
+    A new story's key is its founding item's id. Rows are yielded after the last item, once
+    story merges are known, so every row names the story's final key.
+    """
+    index = StoryIndex(settings)
+    parent: dict[str, str] = {}
+    rows: list[tuple[str, str, str | None]] = []
+    for item in items:
+        decision = index.decide(item)
+        story = decision.story if decision.story is not None else item.id
+        index.insert(item, story, decision.duplicate_of)
+        for other in decision.merge:
+            index.merge(story, other)
+            parent[_find(parent, other)] = _find(parent, story)
+        rows.append((item.id, story, decision.duplicate_of))
+    for item_id, story, duplicate_of in rows:
+        yield {"id": item_id, "story": _find(parent, story), "duplicate_of": duplicate_of}
