@@ -113,12 +113,13 @@ class SafeTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, options: FetchOptions) -> None:
         limits = _limits(options)
-        super().__init__(verify=True, trust_env=False, limits=limits)
+        context = make_ssl_context()
+        super().__init__(verify=context, trust_env=False, limits=limits)
         backend = GuardedBackend(
             AddressPolicy.from_allow_list(options.allow_private), ResolveMap(options.resolve)
         )
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=make_ssl_context(),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
