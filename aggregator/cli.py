@@ -39,6 +39,8 @@ from aggregator.settings import SETTINGS, SOURCE_KEYS, Settings, load_settings, 
 from aggregator.store.engine import migrate, open_database
 from aggregator.store.queries import latest_stories, story_detail
 from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
+from aggregator.web.app import make_app
+from aggregator.web.server import serve_web
 
 __all__ = ["main"]
 
@@ -481,6 +483,23 @@ def sources_remove(ctx: click.Context, name: str) -> None:
         click.echo(f"error: no source named {name}", err=True)
         sys.exit(1)
     click.echo(f"source {name} removed")
+
+
+@cli.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.pass_context
+@_fail_cleanly
+def web_command(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the read-only web page of stories (and /stories.json)."""
+    engine = open_database(_settings(ctx).database_url)
+    click.echo(f"serving http://{host}:{port}/ (read-only); Ctrl-C stops", err=True)
+    try:
+        serve_web(make_app(engine), host, port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
