@@ -321,6 +321,7 @@ def fetch_options(settings: Settings) -> FetchOptions:
         allow_private=settings.fetch_allow_private,
         resolve=settings.fetch_resolve,
         respect_robots=settings.fetch_respect_robots,
+        ca_file=settings.fetch_ca_file or None,
     )
 
 

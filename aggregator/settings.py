@@ -128,6 +128,7 @@ class Settings:
     fetch_retries: int = 3
     fetch_respect_robots: bool = True
     fetch_resolve: tuple[tuple[str, str], ...] = ()
+    fetch_ca_file: str = ""
     fetch_max_articles_per_cycle: int = 200
     schedule_min_interval: float = 300.0
     schedule_max_interval: float = 21600.0

@@ -23,7 +23,8 @@ class FetchOptions:
 
     ``timeout`` bounds one whole attempt (connect, headers and body); ``connect_timeout`` and
     ``read_timeout`` bound the connect and each socket read. ``allow_private`` lists hosts or CIDRs
-    that may resolve to private, loopback, link-local or multicast addresses. ``resolve`` maps
+    that may resolve to private, loopback, link-local or multicast addresses. ``ca_file`` names
+    extra CA certificates (PEM) to trust besides the system store. ``resolve`` maps
     ``host`` or ``host:port`` to ``ip`` or ``ip:port``, like ``curl --resolve``; the target
     address is still checked against ``allow_private``.
     """
@@ -44,6 +45,7 @@ class FetchOptions:
     allow_private: tuple[str, ...] = ()
     resolve: tuple[tuple[str, str], ...] = ()
     respect_robots: bool = True
+    ca_file: str | None = None
     robots_ttl: float = 24 * 3600.0
 
     def __post_init__(self) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-from aggregator.errors import Blocked
+from aggregator.errors import Blocked, ConfigError
 
 from .addresses import AddressPolicy, IPAddress, ResolveMap, parse_ip
 from .options import FetchOptions
@@ -96,10 +96,19 @@ async def _lookup(host: str, port: int, timeout: float | None) -> list[IPAddress
     return list(unique)
 
 
-def make_ssl_context() -> ssl.SSLContext:
-    """Verified TLS 1.2+ with the system trust store; never a fallback to plain or unverified."""
+def make_ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """Verified TLS 1.2+ with the system trust store; never a fallback to plain or unverified.
+
+    ``ca_file`` adds trust anchors (an internal CA, a TLS-inspecting proxy's CA); it never
+    relaxes verification.
+    """
     context = httpx.create_ssl_context(verify=True, trust_env=False)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ca_file:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"fetch: cannot load CA file {ca_file}: {exc}") from exc
     return context
 
 
@@ -113,7 +122,7 @@ class SafeTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, options: FetchOptions) -> None:
         limits = _limits(options)
-        context = make_ssl_context()
+        context = make_ssl_context(options.ca_file)
         super().__init__(verify=context, trust_env=False, limits=limits)
         backend = GuardedBackend(
             AddressPolicy.from_allow_list(options.allow_private), ResolveMap(options.resolve)
