@@ -76,6 +76,11 @@ SETTINGS: tuple[Setting, ...] = (
         "fetch.resolve", {}, 'host[:port] = "ip:port" pairs that bypass DNS, like curl --resolve'
     ),
     Setting(
+        "fetch.ca_file",
+        "",
+        "PEM file of extra CA certificates to trust (an internal CA); never less checking",
+    ),
+    Setting(
         "fetch.max_articles_per_cycle",
         200,
         "new article URLs fetched per source and cycle; the rest wait for the next",

@@ -11,8 +11,14 @@ from tests.support import REPO
 
 PACKAGE = REPO / "aggregator"
 STAGES = ("fetch", "clean", "dedup")
-FORBIDDEN_FOR_STAGES = ("aggregator.store", "aggregator.settings", "aggregator.pipeline",
-                        "aggregator.cli", "aggregator.scheduler", "aggregator.web")
+FORBIDDEN_FOR_STAGES = (
+    "aggregator.store",
+    "aggregator.settings",
+    "aggregator.pipeline",
+    "aggregator.cli",
+    "aggregator.scheduler",
+    "aggregator.web",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

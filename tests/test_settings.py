@@ -42,7 +42,9 @@ def test_every_setting_is_documented_in_the_readme(setting: object) -> None:
 
 
 def test_full_example(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [database]
 url = "sqlite:///x.db"
 [fetch]
@@ -59,7 +61,8 @@ homepage = "https://example.com/"
 feeds = ["https://example.com/rss.xml"]
 interval = "2h"
 drop = [".promo"]
-""")
+""",
+    )
     settings = load_settings(path, environ={})
     assert settings.database_url == "sqlite:///x.db"
     assert settings.fetch_allow_private == ("127.0.0.1/32",)
@@ -90,8 +93,10 @@ def test_precedence_command_line_then_environment_then_file(tmp_path: Path) -> N
         ("[fetch]\nrespect_robots = 1\n", "must be true or false"),
         ("[[sources]]\nhomepage = 'https://a/'\n", "name is required"),
         ("[[sources]]\nname = 'a'\nhomepage = 'https://a/'\ninterval = 'often'\n", "interval"),
-        ("[[sources]]\nname='a'\nhomepage='https://a/'\n[[sources]]\nname='a'\nhomepage='h'\n",
-         "used twice"),
+        (
+            "[[sources]]\nname='a'\nhomepage='https://a/'\n[[sources]]\nname='a'\nhomepage='h'\n",
+            "used twice",
+        ),
         ("[[sources]]\nname = 'a'\nhomepage = 'https://a/'\ncolour = 'red'\n", "unknown key"),
         ("fetch = 3\n", "must be a table"),
     ],
@@ -106,7 +111,9 @@ def test_missing_config_file(tmp_path: Path) -> None:
         load_settings(str(tmp_path / "nope.toml"), environ={})
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("2h", 7200),
-                                               ("1d", 86400), (45, 45), ("10", 10)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("30m", 1800), ("2h", 7200), ("1d", 86400), (45, 45), ("10", 10)],
+)
 def test_intervals(text: object, seconds: float) -> None:
     assert parse_interval(text) == seconds
