@@ -8,7 +8,7 @@ resolution, so a hostname that resolves to 10.0.0.1 or a redirect to http://127.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aggregator.errors import ConfigError
 
@@ -65,17 +65,19 @@ class ResolveMap:
     """``host[:port] -> ip[:port]`` overrides, like ``curl --resolve``; exact port wins."""
 
     entries: tuple[tuple[str, str], ...] = ()
+    _table: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for _, target in self.entries:
             host, _port = split_host_port(target, 0)
             if parse_ip(host) is None:
                 raise ConfigError(f"fetch: resolve target {target!r} is not an IP address")
+        table = {key.lower().rstrip("."): value for key, value in self.entries}
+        object.__setattr__(self, "_table", table)  # a frozen dataclass's derived index
 
     def lookup(self, host: str, port: int) -> tuple[str, int] | None:
         host = host.lower().rstrip(".")
-        found = {key.lower(): value for key, value in self.entries}
-        target = found.get(f"{host}:{port}") or found.get(host)
+        target = self._table.get(f"{host}:{port}") or self._table.get(host)
         if target is None:
             return None
         return split_host_port(target, port)

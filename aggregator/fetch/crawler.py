@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -158,15 +159,16 @@ class Crawler:
 
 def _check_url(url: str) -> None:
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
         raise FetchError(f"invalid URL {url}: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise Blocked(f"not an http(s) URL: {url}")
 
 
 def _host_or_url(url: str) -> str:
     try:
         return host_key(url)
-    except (httpx.InvalidURL, ValueError):
+    except ValueError:
         return url  # fails on its own in fetch()

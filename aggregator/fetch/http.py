@@ -13,7 +13,6 @@ import random
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from email.message import Message
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -249,10 +248,11 @@ def _charset(content_type: str | None) -> str | None:
     """The ``charset`` parameter of Content-Type (RFC 9110 §8.3.2), lower-cased, or None."""
     if not content_type:
         return None
-    message = Message()
-    message["content-type"] = content_type
-    charset = message.get_content_charset()
-    return charset.strip() or None if charset else None
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'").strip().lower() or None
+    return None
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

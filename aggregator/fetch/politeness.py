@@ -11,17 +11,18 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-
-import httpx
+from urllib.parse import urlsplit
 
 __all__ = ["HostLimiter", "host_key"]
 
 
 def host_key(url: str) -> str:
-    """``host:port`` of ``url`` (default port filled in), lower-cased."""
-    parsed = httpx.URL(url)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    return f"{parsed.host.lower()}:{port}"
+    """``host:port`` of ``url`` (default port filled in), lower-cased; ValueError if unparsable."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"no host in {url!r}")
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return f"{parts.hostname}:{port}"
 
 
 class _HostState:

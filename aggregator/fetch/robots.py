@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
@@ -31,7 +32,9 @@ _ROBOTS_TYPES = ("text/plain", "text/html", "application/octet-stream")
 
 def robots_url(url: str) -> str:
     """The robots.txt URL for ``url``'s origin (RFC 9309 §2.3)."""
-    return str(httpx.URL(url).copy_with(path="/robots.txt", query=None, fragment=None))
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2].lower()  # never send userinfo along
+    return f"{parts.scheme.lower()}://{netloc}/robots.txt"
 
 
 @dataclass(frozen=True, slots=True)
