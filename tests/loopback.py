@@ -35,6 +35,7 @@ import email.utils
 import hashlib
 import os
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -118,6 +119,10 @@ class LoopbackServer:
         with self._lock:
             self._records.clear()
             self._counters.clear()
+
+    def serve_tls(self, context: ssl.SSLContext) -> None:
+        """Speak HTTPS with ``context`` instead of plain HTTP; call before ``start``."""
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
 
     def start(self) -> LoopbackServer:
         self._thread.start()
@@ -226,7 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.respond(200, body, content_type, validators)
 
     def _locate(self, host: str, path: str) -> Path | None:
-        site = (self.server.owner.root / host).resolve()
+        root = self.server.owner.root.resolve()
+        site = (root / host).resolve()
+        if not host or site.parent != root:
+            return None  # a Host header like ".." must not climb out of the fixtures
         relative = path.lstrip("/")
         if relative == "" or relative.endswith("/"):
             relative += "index.html"

@@ -90,7 +90,7 @@ async def _lookup(host: str, port: int, timeout: float | None) -> list[IPAddress
         )
     except TimeoutError as exc:
         raise httpcore.ConnectTimeout(f"DNS lookup for {host} timed out") from exc
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a label IDNA cannot encode
         raise httpcore.ConnectError(f"DNS lookup for {host} failed: {exc}") from exc
     unique = dict.fromkeys(parse_ip(str(info[4][0])) for info in infos)
     return list(unique)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from aggregator.errors import Blocked, ConfigError, ConnectError
+from aggregator.errors import Blocked, ConfigError, ConnectError, TooLarge
 from aggregator.fetch.addresses import AddressPolicy, ResolveMap, is_public, parse_ip
 from aggregator.fetch.client import build_client
 from aggregator.fetch.http import fetch
@@ -121,3 +121,35 @@ def test_options_reject_nonsense() -> None:
         FetchOptions(max_bytes=0)
     with pytest.raises(ConfigError):
         FetchOptions(timeout=0)
+
+
+def test_loopback_server_stays_inside_its_root(site_server: LoopbackServer) -> None:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", site_server.port, timeout=2)
+    for host, path in (("..", "/news.test/index.html"), ("news.test", "/../other.test/item-0")):
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 404
+    connection.close()
+
+
+def test_refusals_and_cutoffs_do_not_leak_pool_slots(server: LoopbackServer) -> None:
+    options = replace(
+        FAST,
+        allow_private=("ok.test",),
+        resolve=server.resolve("ok.test", "bad.test"),
+        max_connections=2,
+    )
+
+    async def go() -> int:
+        async with build_client(options) as client:
+            for url in ["http://bad.test/_fault/gzip-page"] * 5 + [
+                "http://ok.test/_fault/huge"
+            ] * 3:
+                with pytest.raises((Blocked, TooLarge)):
+                    await fetch(client, url, options=options)
+            return (await fetch(client, "http://ok.test/_fault/gzip-page", options=options)).status
+
+    assert run(go()) == 200
