@@ -7,6 +7,7 @@ Every URL gets a ``CrawlOutcome``; one bad URL (or host) never stops the others.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from .politeness import HostLimiter, host_key
 from .robots import RobotsCache
 
 __all__ = ["CrawlOutcome", "CrawlRequest", "Crawler"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,7 @@ class Crawler:
         try:
             result = await self._fetch(request)
         except FetchError as exc:
+            _log.info("stage=fetch url=%s kind=%s error=%s", request.url, exc.kind, exc)
             return CrawlOutcome(request.url, error=exc)
         return CrawlOutcome(request.url, result=result)
 

@@ -69,7 +69,9 @@ def test_hosts_are_fetched_concurrently(site_server: LoopbackServer) -> None:
     first_hits = {}
     for record in site_server.requests:
         first_hits.setdefault(record.host, record.at)
-    assert abs(first_hits["news.test"] - first_hits["other.test"]) < 0.2
+    assert (
+        abs(first_hits["news.test"] - first_hits["other.test"]) < 0.45
+    )  # sequential hosts would be >= 0.6 s apart
 
 
 def test_conditional_requests_pass_through(site_server: LoopbackServer) -> None:

@@ -94,7 +94,7 @@ def test_short_retry_after_is_waited_out(server: LoopbackServer) -> None:
         run(_get(_fault(server, "429?retry_after=0")))
     assert caught.value.status == 429 and caught.value.retry_after == 0.0
     assert len(server.requests) == FAST.retries + 1
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # no backoff on top of "Retry-After: 0"
 
 
 def test_long_retry_after_is_raised_at_once_for_the_caller(server: LoopbackServer) -> None:
@@ -126,7 +126,7 @@ def test_a_dripping_body_hits_the_total_timeout(server: LoopbackServer) -> None:
     started = time.monotonic()
     with pytest.raises(FetchTimeout):
         run(_get(_fault(server, "drip?delay=0.1&n=40"), options))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 2.5  # the drip alone would take 4 s
 
 
 def test_timeouts_are_retried(server: LoopbackServer) -> None:

@@ -40,7 +40,7 @@ def test_one_request_per_host_spaced_by_the_delay() -> None:
 def test_different_hosts_run_together() -> None:
     log = _gather(HostLimiter(1.0), ["a:80", "b:80", "c:80"])
     starts = [start for _, start, _ in log]
-    assert max(starts) - min(starts) < 0.05
+    assert max(starts) - min(starts) < 0.5  # one at a time would take >= 2 s
 
 
 def test_crawl_delay_raises_the_delay_but_is_clamped() -> None:
