@@ -40,24 +40,22 @@ class CrawlRequest:
 
 @dataclass(frozen=True, slots=True)
 class CrawlOutcome:
-    """What became of one URL: a result, an error, or ``deferred`` (not tried, see ``error``).
+    """What became of one URL: a ``result``, an ``error``, or ``deferred`` (not tried at all).
 
-    A URL is deferred when its host answered an earlier URL with a Retry-After longer than
-    ``FetchOptions.max_retry_after``; ``error`` is that answer and ``retry_after`` its delay.
+    A URL is deferred when its host asked us (Retry-After, on this or an earlier crawl through
+    the same limiter) to stay away longer than ``FetchOptions.max_retry_after``; ``retry_after``
+    then says for how many more seconds. It is also set on errors that carried a Retry-After.
     """
 
     url: str
     result: FetchResult | None = None
     error: FetchError | None = None
     deferred: bool = False
+    retry_after: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.result is not None
-
-    @property
-    def retry_after(self) -> float | None:
-        return self.error.retry_after if isinstance(self.error, HTTPStatusError) else None
 
 
 class Crawler:
@@ -98,20 +96,14 @@ class Crawler:
         indices: list[int],
         outcomes: list[CrawlOutcome | None],
     ) -> None:
-        """One host's URLs, in order; after a long Retry-After the rest are deferred."""
-        backoff: HTTPStatusError | None = None
+        """One host's URLs, in order; while the host asks for a long pause they are deferred."""
         for index in indices:
             url = wanted[index].url
-            if backoff is not None:
-                outcomes[index] = CrawlOutcome(url, error=backoff, deferred=True)
+            wait = self._limiter.wait_time(_host_or_url(url))
+            if wait > self._options.max_retry_after:
+                outcomes[index] = CrawlOutcome(url, deferred=True, retry_after=wait)
                 continue
-            outcome = await self.fetch(wanted[index])
-            outcomes[index] = outcome
-            if self._too_long(outcome.retry_after) and isinstance(outcome.error, HTTPStatusError):
-                backoff = outcome.error
-
-    def _too_long(self, retry_after: float | None) -> bool:
-        return retry_after is not None and retry_after > self._options.max_retry_after
+            outcomes[index] = await self.fetch(wanted[index])
 
     async def fetch(self, request: CrawlRequest | str) -> CrawlOutcome:
         """One URL, politely: robots.txt first, then the host's slot. Never raises FetchError."""
@@ -120,7 +112,8 @@ class Crawler:
             result = await self._fetch(request)
         except FetchError as exc:
             _log.info("stage=fetch url=%s kind=%s error=%s", request.url, exc.kind, exc)
-            return CrawlOutcome(request.url, error=exc)
+            retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+            return CrawlOutcome(request.url, error=exc, retry_after=retry_after)
         return CrawlOutcome(request.url, result=result)
 
     async def _fetch(self, request: CrawlRequest) -> FetchResult:

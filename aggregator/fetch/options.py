@@ -22,11 +22,13 @@ class FetchOptions:
     """How to fetch: identity, time and size limits, retries, politeness and network safety.
 
     ``timeout`` bounds one whole attempt (connect, headers and body); ``connect_timeout`` and
-    ``read_timeout`` bound the connect and each socket read. ``allow_private`` lists hosts or CIDRs
-    that may resolve to private, loopback, link-local or multicast addresses. ``ca_file`` names
-    extra CA certificates (PEM) to trust besides the system store. ``resolve`` maps
-    ``host`` or ``host:port`` to ``ip`` or ``ip:port``, like ``curl --resolve``; the target
-    address is still checked against ``allow_private``.
+    ``read_timeout`` bound the connect and each socket read. A Retry-After up to
+    ``max_retry_after`` seconds is slept inside ``fetch``; a longer one is raised at once (on
+    ``HTTPStatusError.retry_after``) so the caller delays that source instead of holding a slot.
+    ``allow_private`` lists hosts or CIDRs that may resolve to private, loopback, link-local or
+    multicast addresses. ``ca_file`` names extra CA certificates (PEM) to trust besides the
+    system store. ``resolve`` maps ``host`` or ``host:port`` to ``ip`` or ``ip:port``, like
+    ``curl --resolve``; the target address is still checked against ``allow_private``.
     """
 
     user_agent: str = DEFAULT_USER_AGENT
@@ -38,7 +40,7 @@ class FetchOptions:
     retries: int = 3
     backoff_base: float = 1.0
     backoff_max: float = 60.0
-    max_retry_after: float = 120.0
+    max_retry_after: float = 30.0
     per_host_delay: float = 1.0
     max_crawl_delay: float = 60.0
     max_connections: int = 64
