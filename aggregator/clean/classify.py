@@ -22,6 +22,8 @@ _ROOT_PATHS = re.compile(r"^/?(?:index\.\w+|[a-z]{2}(?:-[a-z]{2})?/?)?$", re.IGN
 _SPACE = re.compile(r"\s+")
 _LINK_SHARE = 0.5
 _SHORT_TEXT = 600
+_PROSE_LINE = 250
+_MIN_PROSE_LINES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,14 @@ def listing_reason(
     declared = _declared_listing(meta, url)
     if declared is None:
         return None
-    if stats.link_share > _LINK_SHARE:
-        return f"{declared}, {stats.link_share:.0%} of text is links ({stats.links} links)"
+    prose = _prose_lines(text)
     if len(text) < _SHORT_TEXT:
         return f"{declared}, {len(text)} characters of running text"
+    if stats.link_share > _LINK_SHARE and prose < _MIN_PROSE_LINES:
+        share = f"{stats.link_share:.0%}"
+        return f"{declared}, {share} of text is links and {prose} paragraphs of prose"
     return None
+
+
+def _prose_lines(text: str) -> int:
+    return sum(1 for line in text.splitlines() if len(line) >= _PROSE_LINE)

@@ -29,9 +29,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# Single-byte legacy charsets decode any byte string, so a wrong one never fails: when bytes
-# declared as one of these are valid UTF-8 with non-ASCII in them, UTF-8 is what was served.
-_SINGLE_BYTE = frozenset({"latin_1", "iso8859_1", "cp1252", "iso8859_15", "ascii"})
+# Legacy 8-bit charsets decode (almost) any byte string, so a wrong one never fails. Bytes that
+# are valid UTF-8 with non-ASCII in them are UTF-8 whatever the page claims: multi-byte UTF-8
+# sequences practically never occur in real 8-bit text. Only the multi-byte codecs are exempt.
+_MULTI_BYTE = re.compile(r"^(?:utf|gb|big5|shift_jis|euc|iso2022|cp9[3-5]\d|hz|johab)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MAX_CONTROL_RATIO = 0.01
 _TAG = re.compile(r"<\s*[a-zA-Z!?/]")
@@ -61,7 +62,7 @@ def _try_decode(body: bytes, codec: str) -> str | None:
         text = body.decode(codec)
     except (UnicodeDecodeError, LookupError):
         return None
-    if codec.replace("-", "_") in _SINGLE_BYTE and not body.isascii():
+    if not _MULTI_BYTE.match(codec) and not body.isascii():
         utf8 = _try_decode(body, "utf-8")
         return utf8 if utf8 is not None else text
     return text

@@ -54,7 +54,8 @@ _DATE_META = (
     "sailthru.date",
     "cXenseParse:recs:publishtime",
 )
-_SPACE = re.compile(r"\s+")
+# ASCII whitespace only: CJK titles separate phrases with U+3000, which is part of the title.
+_SPACE = re.compile(r"[ \t\r\n\f]+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·»:-]\s+")
 
 

@@ -18,7 +18,6 @@ from functools import lru_cache
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from aggregator.clean.residue import (
-    AD_LABELS,
     CONTENT_BLOCKS,
     DOM_RULES,
     STRIP_TAGS,
@@ -32,6 +31,10 @@ __all__ = ["prune"]
 _NEVER_DROP = frozenset({"html", "body", "head", "main", "article"})
 _GUARD = "h1, main, [itemprop='articleBody']"
 _MAX_SHARE_OF_PAGE = 0.6
+_SHORT_WIDGET = 300
+_LINKY = 0.5
+_MAX_WIDGET_PROSE = 800
+_PROSE_PARAGRAPH = 300
 _UNWRAP_IN_CONTENT = "aside, details, summary, button"
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -54,12 +57,12 @@ def _word_pattern() -> re.Pattern[str]:
 
 def _attr_words(node: LexborNode) -> str:
     attrs = node.attributes
-    raw = " ".join(attrs.get(name) or "" for name in WORD_ATTRIBUTES)
-    return _CAMEL.sub("-", raw).lower()
+    return " ".join([value for name in WORD_ATTRIBUTES if (value := attrs.get(name))])
 
 
-def _word_rule(node: LexborNode) -> DomRule | None:
-    match = _word_pattern().search(_attr_words(node))
+def _word_rule(raw: str) -> DomRule | None:
+    words = raw if raw.islower() else _CAMEL.sub("-", raw).lower()
+    match = _word_pattern().search(words)
     if match is None or match.lastgroup is None:
         return None
     return DOM_RULES[int(match.lastgroup[1:])]
@@ -67,16 +70,21 @@ def _word_rule(node: LexborNode) -> DomRule | None:
 
 def _candidates(tree: LexborHTMLParser) -> Iterator[_Candidate]:
     for rule in DOM_RULES:
-        for selector in rule.selectors:
-            yield from (_Candidate(n, rule) for n in tree.css(selector))
+        if rule.selectors:
+            yield from (_Candidate(n, rule) for n in tree.css(", ".join(rule.selectors)))
+    # Pages repeat the same class strings hundreds of times: match each distinct one once.
+    seen: dict[str, DomRule | None] = {}
     for node in tree.css(", ".join(f"[{name}]" for name in WORD_ATTRIBUTES)):
-        by_word = _word_rule(node)
+        raw = _attr_words(node)
+        if raw not in seen:
+            seen[raw] = _word_rule(raw)
+        by_word = seen[raw]
         if by_word is not None:
             yield _Candidate(node, by_word)
 
 
 def _text(node: LexborNode) -> str:
-    return _SPACE.sub(" ", node.text(separator=" ")).strip()
+    return " ".join(node.text(separator=" ").split())
 
 
 def _ancestor_ids(node: LexborNode) -> Iterator[int]:
@@ -98,15 +106,17 @@ def _protected_ids(tree: LexborHTMLParser, keep: Iterable[str]) -> frozenset[int
 
 def _show_content_blocks(tree: LexborHTMLParser) -> frozenset[int]:
     """Un-hide FAQ / takeaway blocks and unwrap the tags trafilatura drops; return their ids."""
-    ids: set[int] = set()
-    for node in tree.css(", ".join(CONTENT_BLOCKS)):
-        ids.add(node.mem_id)
+    blocks = tree.css(", ".join(CONTENT_BLOCKS))
+    for node in blocks:
         for hidden in (node, *node.css("[hidden], [aria-hidden], [style]")):
             _unhide(hidden)
-    inner = ", ".join(f"{b} :is({_UNWRAP_IN_CONTENT})" for b in CONTENT_BLOCKS)
-    for node in tree.css(f"{inner}, :is({_UNWRAP_IN_CONTENT}):is({', '.join(CONTENT_BLOCKS)})"):
+    ids = frozenset(node.mem_id for node in blocks)
+    targets = {n.mem_id: n for block in blocks for n in block.css(_UNWRAP_IN_CONTENT)}
+    targets.update((n.mem_id, n) for n in blocks if n.tag in ("aside", "details"))
+    # Questions first, then the wrappers around them.
+    for node in sorted(targets.values(), key=lambda n: n.tag in ("aside", "details")):
         _open_up(node)
-    return frozenset(ids)
+    return ids
 
 
 def _open_up(node: LexborNode) -> None:
@@ -146,15 +156,23 @@ def _allowed(cand: _Candidate, text: str, ctx: _Context) -> bool:
         return False
     if ctx.page_chars and len(text) > _MAX_SHARE_OF_PAGE * ctx.page_chars and len(text) > 500:
         return False
-    return node.css_first(_GUARD) is None
+    return _widget_shaped(node, text) and node.css_first(_GUARD) is None
 
 
-def _ad_labels(tree: LexborHTMLParser) -> Iterator[_Candidate]:
-    rule = DomRule("dom:ad-label")
-    for label in AD_LABELS:
-        for node in tree.css(f':lexbor-contains("{label}" i)'):
-            if _text(node).lower() == label:
-                yield _Candidate(node, rule)
+def _widget_shaped(node: LexborNode, text: str) -> bool:
+    """Short, or mostly links, or without prose: a class word alone never drops an article.
+
+    Themes put ``share`` or ``sidebar`` on the element that wraps the story
+    (``entry themeform share``, ``l-sidebar-fixed l-article-body-segment``).
+    """
+    if len(text) <= _SHORT_WIDGET:
+        return True
+    link_chars = sum(len(_text(a)) for a in node.css("a"))
+    if link_chars >= _LINKY * len(text):
+        return True
+    if len(text) - link_chars > _MAX_WIDGET_PROSE:
+        return False
+    return not any(len(_text(p)) >= _PROSE_PARAGRAPH for p in node.css("p"))
 
 
 def _site_drops(tree: LexborHTMLParser, drop: Iterable[str]) -> Iterator[_Candidate]:
@@ -174,7 +192,7 @@ def prune(tree: LexborHTMLParser, rules: SiteRules | None = None) -> tuple[Remov
         content=_show_content_blocks(tree),
     )
     chosen: dict[int, tuple[_Candidate, str]] = {}
-    for cand in (*_site_drops(tree, site.drop), *_candidates(tree), *_ad_labels(tree)):
+    for cand in (*_site_drops(tree, site.drop), *_candidates(tree)):
         if cand.node.mem_id in chosen:
             continue
         text = _text(cand.node)

@@ -23,7 +23,9 @@ _GLUED_PREFIX = re.compile(r"^(?P<lead>-\s+)?(?P<icon>[a-z][a-z0-9_]*[a-z0-9])(?
 _GLUED_SUFFIX = re.compile(r"(?P<before>[^\sa-z0-9_])(?P<icon>[a-z][a-z0-9_]*[a-z0-9])\s*$")
 _UNDERSCORE_WORD = re.compile(r"(?<![\w/.@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@#-])")
 _CODE_LIKE = re.compile(r"[=;{}()\[\]<>]|\bdef\b|\bimport\b|\breturn\b")
-_PUNCT_BEFORE = frozenset("?!.:;,)]\"'”’»›…")
+# A plain-word icon glued after these ("Watch now!share") is UI; after "." it is a file name or
+# a domain ("free-sw.de.html", "example.com").
+_PUNCT_BEFORE = frozenset("?!:)]\"'”’»›…")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+")
 _GLUE = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 _SENTENCE_PUNCT = re.compile(r"[.,;:!?。，；！？]")
@@ -121,6 +123,7 @@ _BYLINE_WORDS = re.compile(
 )
 _MAX_TAG_RUN = 80
 _MAX_ORPHAN_WORDS = 5
+_MAX_HEADING_CHARS = 40
 _MAX_BYLINE = 120
 
 
@@ -271,7 +274,12 @@ def _clean_line(line: str, ctx: TextContext, found: list[Removal]) -> str:
 
 def _is_heading_like(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= _MAX_ORPHAN_WORDS and not line.endswith(_END_PUNCT)
+    return (
+        0 < len(words) <= _MAX_ORPHAN_WORDS
+        and len(line) <= _MAX_HEADING_CHARS
+        and not line.startswith("- ")
+        and not line.endswith(_END_PUNCT)
+    )
 
 
 def _drop_video_blocks(lines: list[str], flags: list[str | None], found: list[Removal]) -> None:
@@ -287,11 +295,20 @@ def _drop_video_blocks(lines: list[str], flags: list[str | None], found: list[Re
             in_block = False
 
 
-def _drop_trailing_headings(lines: list[str], found: list[Removal]) -> list[str]:
-    kept = [ln for ln in lines if ln]
-    while kept and _is_heading_like(kept[-1]) and not kept[-1].startswith("- ") and len(kept) > 1:
-        found.append(Removal("text:orphan-heading", kept.pop()))
-    return kept
+def _drop_orphan_headings(lines: list[str], found: list[Removal]) -> list[str]:
+    """A short heading at the end whose whole block below it was residue ("Worth watching" over
+    a video listing, "Source" over a byline) goes with it. A short last line that had nothing
+    removed below it (a signature, a phone number) is content and stays."""
+    end = len(lines)
+    while end > 0 and not lines[end - 1]:
+        end -= 1
+    tail_removed = end < len(lines)
+    while tail_removed and end > 1 and _is_heading_like(lines[end - 1]):
+        found.append(Removal("text:orphan-heading", lines[end - 1]))
+        end -= 1
+        while end > 0 and not lines[end - 1]:
+            end -= 1
+    return [ln for ln in lines[:end] if ln]
 
 
 def clean_text(text: str, ctx: TextContext | None = None) -> TextResult:
@@ -305,5 +322,5 @@ def clean_text(text: str, ctx: TextContext | None = None) -> TextResult:
         lines.append(_clean_line(raw, context, found))
         flags.append(found[-1].rule if len(found) > before and not lines[-1] else None)
     _drop_video_blocks(lines, flags, found)
-    kept = _drop_trailing_headings(lines, found)
+    kept = _drop_orphan_headings(lines, found)
     return TextResult("\n".join(kept), tuple(found))
