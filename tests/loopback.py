@@ -27,6 +27,7 @@ so ``http://<host>/`` connects here. Faults live under ``/_fault/`` on any host:
     /robots.txt                   the site's own, else a default disallowing the path above
 
 Every request is recorded (``server.requests``) so tests can check politeness and headers.
+``server.serve_tls(context)`` before ``start`` makes it speak HTTPS with a test certificate.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class LoopbackServer:
 
     def __init__(self, root: Path = FIXTURE_SITES) -> None:
         self.root = root
+        self.scheme = "http"
         self._records: deque[RequestRecord] = deque(maxlen=100_000)
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
@@ -98,7 +100,19 @@ class LoopbackServer:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def serve_tls(self, context: ssl.SSLContext) -> LoopbackServer:
+        """Speak HTTPS with ``context``'s certificate instead of plain HTTP; call before start.
+
+        The handshake runs in each connection's handler thread, so a client that stalls in it
+        (or speaks plain HTTP) cannot block the accept loop.
+        """
+        self._httpd.socket = context.wrap_socket(
+            self._httpd.socket, server_side=True, do_handshake_on_connect=False
+        )
+        self.scheme = "https"
+        return self
 
     def resolve(self, *hosts: str) -> tuple[tuple[str, str], ...]:
         """``FetchOptions.resolve`` entries sending each host (any port) to this server."""
@@ -119,10 +133,6 @@ class LoopbackServer:
         with self._lock:
             self._records.clear()
             self._counters.clear()
-
-    def serve_tls(self, context: ssl.SSLContext) -> None:
-        """Speak HTTPS with ``context`` instead of plain HTTP; call before ``start``."""
-        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
 
     def start(self) -> LoopbackServer:
         self._thread.start()
@@ -196,6 +206,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output quiet
 
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+            self.request.settimeout(None)
+        super().setup()
+
     def do_GET(self) -> None:
         split = urlsplit(self.path)
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
@@ -231,10 +248,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.respond(200, body, content_type, validators)
 
     def _locate(self, host: str, path: str) -> Path | None:
-        root = self.server.owner.root.resolve()
-        site = (root / host).resolve()
-        if not host or site.parent != root:
+        if not host or host.startswith(".") or "/" in host or "\\" in host:
             return None  # a Host header like ".." must not climb out of the fixtures
+        # Not resolved itself: a site folder may be a symlink to the shared fixtures.
+        site = (self.server.owner.root / host).resolve()
         relative = path.lstrip("/")
         if relative == "" or relative.endswith("/"):
             relative += "index.html"

@@ -1,0 +1,64 @@
+"""TLS through the address-checking transport: verified by host name, extra CA only added."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from aggregator.errors import ConfigError, ConnectError
+from aggregator.fetch.client import build_client
+from aggregator.fetch.http import fetch
+from aggregator.fetch.options import FetchOptions
+from aggregator.fetch.transport import make_ssl_context
+from aggregator.models import FetchResult
+from tests.fetch.conftest import options_for, run
+from tests.loopback import LoopbackServer
+
+trustme = pytest.importorskip("trustme")
+
+
+@pytest.fixture
+def tls_server(site_root: Path, tmp_path: Path) -> Iterator[tuple[LoopbackServer, str]]:
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("news.test").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    with LoopbackServer(site_root).serve_tls(context) as server:
+        yield server, str(ca_file)
+
+
+async def _get(url: str, options: FetchOptions) -> FetchResult:
+    async with build_client(options) as client:
+        return await fetch(client, url, options=options)
+
+
+def test_https_with_the_operator_ca(tls_server: tuple[LoopbackServer, str]) -> None:
+    server, ca_file = tls_server
+    options = options_for(server, "news.test", "other.test", ca_file=ca_file, retries=0)
+    result = run(_get("https://news.test/2024/05/first-story-here", options))
+    assert result.status == 200 and result.final_url.startswith("https://news.test/")
+
+
+def test_unknown_ca_is_refused_not_downgraded(tls_server: tuple[LoopbackServer, str]) -> None:
+    server, _ = tls_server
+    with pytest.raises(ConnectError):
+        run(_get("https://news.test/", options_for(server, "news.test", retries=0)))
+    assert server.requests == ()
+
+
+def test_certificate_must_name_the_host(tls_server: tuple[LoopbackServer, str]) -> None:
+    # other.test resolves to the same server, whose certificate names only news.test.
+    server, ca_file = tls_server
+    options = replace(options_for(server, "other.test", retries=0), ca_file=ca_file)
+    with pytest.raises(ConnectError):
+        run(_get("https://other.test/item-0", options))
+
+
+def test_unreadable_ca_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        make_ssl_context(str(tmp_path / "missing.pem"))
