@@ -62,3 +62,55 @@ def test_certificate_must_name_the_host(tls_server: tuple[LoopbackServer, str]) 
 def test_unreadable_ca_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         make_ssl_context(str(tmp_path / "missing.pem"))
+
+
+def test_every_fixture_outlet_over_https(tmp_path: Path) -> None:
+    """The fixture URLs as written (https://), all outlets crawled at once through one client."""
+    from tests.fetch.test_fixture_sites import SITES, _expected_articles
+    from tests.loopback import FIXTURE_SITES
+
+    if not SITES:
+        pytest.skip("no fixture sites yet")
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(*SITES).configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    expected = {
+        "https://" + url.removeprefix("http://")
+        for host in SITES
+        for url in _expected_articles(host)
+    }
+    with LoopbackServer(FIXTURE_SITES).serve_tls(context) as server:
+        options = options_for(server, *SITES, ca_file=str(ca_file), max_crawl_delay=0.0)
+        found = run(_discover_all(options, SITES))
+    assert expected <= found
+
+
+async def _discover_all(options: FetchOptions, hosts: list[str]) -> set[str]:
+    from aggregator.fetch.crawler import Crawler
+    from aggregator.fetch.feeds import parse_feed
+    from aggregator.fetch.sitemaps import parse_sitemap
+
+    async with build_client(options) as client:
+        crawler = Crawler(client, options)
+        listings = [f"https://{h}/feed.xml" for h in hosts] + [
+            f"https://{h}/sitemap.xml" for h in hosts
+        ]
+        urls: set[str] = set()
+        children: list[str] = []
+        for outcome in await crawler.crawl(listings):
+            assert outcome.result is not None, outcome.error
+            body = outcome.result.body
+            if outcome.url.endswith("feed.xml"):
+                urls.update(item.url for item in parse_feed(body, outcome.url).items)
+            else:
+                parsed = parse_sitemap(body, outcome.url)
+                urls.update(item.url for item in parsed.urls)
+                children += parsed.sitemaps
+        for outcome in await crawler.crawl(children):
+            assert outcome.result is not None, outcome.error
+            urls.update(item.url for item in parse_sitemap(outcome.result.body, outcome.url).urls)
+        fetched = await crawler.crawl(sorted(urls))
+    assert all(o.ok for o in fetched), [str(o.error) for o in fetched if not o.ok]
+    return {o.url for o in fetched}
