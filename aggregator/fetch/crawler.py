@@ -130,6 +130,7 @@ class Crawler:
                     etag=request.etag,
                     last_modified=request.last_modified,
                     accept=request.accept,
+                    check_redirect=self._redirect_robots if self._options.respect_robots else None,
                 )
         except HTTPStatusError as exc:
             if exc.retry_after is not None:
@@ -146,6 +147,18 @@ class Crawler:
             raise Blocked(
                 f"robots.txt disallows {url}" + (f": {rules.reason}" if rules.reason else "")
             )
+
+    async def _redirect_robots(self, target: str) -> None:
+        """A redirect must not lead to a URL that the target's own robots.txt disallows.
+
+        The target host's robots.txt is fetched outside its politeness slot: taking a second
+        host's slot while holding the first could deadlock two redirecting hosts.
+        """
+        rules = self._robots.cached(target)
+        if rules is None:
+            rules = await self._robots.load(self._client, target, options=self._options)
+        if not rules.allows(target):
+            raise Blocked(f"robots.txt disallows redirect target {target}")
 
     @asynccontextmanager
     async def _polite(self, host: str) -> AsyncIterator[None]:

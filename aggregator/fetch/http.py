@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -34,6 +35,7 @@ from .options import FetchOptions
 __all__ = [
     "ACCEPT_DOCUMENTS",
     "DOCUMENT_TYPES",
+    "RedirectCheck",
     "fetch",
     "map_exception",
     "parse_retry_after",
@@ -58,6 +60,9 @@ DOCUMENT_TYPES = (
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
+RedirectCheck = Callable[[str], Awaitable[None]]
+
+
 async def fetch(
     client: httpx.AsyncClient,
     url: str,
@@ -67,14 +72,20 @@ async def fetch(
     last_modified: str | None = None,
     accept: str = ACCEPT_DOCUMENTS,
     allowed_types: tuple[str, ...] = DOCUMENT_TYPES,
+    check_redirect: RedirectCheck | None = None,
 ) -> FetchResult:
-    """GET ``url``; a 304 returns ``not_modified=True`` and an empty body. Raises ``FetchError``."""
+    """GET ``url``; a 304 returns ``not_modified=True`` and an empty body. Raises ``FetchError``.
+
+    ``check_redirect`` is awaited with each redirect target before it is requested and may
+    raise a ``FetchError`` (the crawler uses it to apply the target's robots.txt).
+    """
     _check_scheme(url, url)
     headers = _request_headers(accept, etag, last_modified)
+    call = _Call(url, headers, options, allowed_types, check_redirect)
     started = time.perf_counter()
     for attempt in range(options.retries + 1):
         try:
-            exchange = await _attempt(client, url, headers, options, allowed_types)
+            exchange = await _attempt(client, call)
         except (FetchTimeout, HTTPStatusError) as exc:
             delay = _retry_delay(exc, attempt, options)
             if delay is None:
@@ -97,6 +108,17 @@ def _request_headers(accept: str, etag: str | None, last_modified: str | None) -
     return headers
 
 
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """What stays the same across the attempts and hops of one ``fetch``."""
+
+    url: str
+    headers: dict[str, str]
+    options: FetchOptions
+    allowed_types: tuple[str, ...]
+    check_redirect: RedirectCheck | None
+
+
 class _Exchange:
     """The final response of one attempt, with its body already read and capped."""
 
@@ -109,38 +131,28 @@ class _Exchange:
         self.body = body
 
 
-async def _attempt(
-    client: httpx.AsyncClient,
-    url: str,
-    headers: dict[str, str],
-    options: FetchOptions,
-    allowed_types: tuple[str, ...],
-) -> _Exchange:
+async def _attempt(client: httpx.AsyncClient, call: _Call) -> _Exchange:
     """One try, redirects included, bounded by ``options.timeout`` as a whole."""
     try:
-        async with asyncio.timeout(options.timeout):
-            return await _follow(client, url, headers, options, allowed_types)
+        async with asyncio.timeout(call.options.timeout):
+            return await _follow(client, call)
     except TimeoutError as exc:
-        raise map_exception(exc, url) from exc
+        raise map_exception(exc, call.url) from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise map_exception(exc, url) from exc
+        raise map_exception(exc, call.url) from exc
 
 
-async def _follow(
-    client: httpx.AsyncClient,
-    url: str,
-    headers: dict[str, str],
-    options: FetchOptions,
-    allowed_types: tuple[str, ...],
-) -> _Exchange:
-    current = url
-    for _ in range(options.max_redirects + 1):
-        async with client.stream("GET", current, headers=headers) as response:
+async def _follow(client: httpx.AsyncClient, call: _Call) -> _Exchange:
+    current = call.url
+    for _ in range(call.options.max_redirects + 1):
+        async with client.stream("GET", current, headers=call.headers) as response:
             target = _redirect_target(response, current)
             if target is None:
-                return await _finish(response, current, options, allowed_types)
+                return await _finish(response, current, call.options, call.allowed_types)
+        if call.check_redirect is not None:
+            await call.check_redirect(target)
         current = target
-    raise FetchError(f"more than {options.max_redirects} redirects from {url}")
+    raise FetchError(f"more than {call.options.max_redirects} redirects from {call.url}")
 
 
 def _redirect_target(response: httpx.Response, current: str) -> str | None:

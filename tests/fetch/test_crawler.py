@@ -115,3 +115,13 @@ def test_fault_robots_disallowed_path(server: LoopbackServer) -> None:
     options = options_for(server, "any.test")
     (outcome,) = _crawl(options, ["http://any.test/_fault/robots-disallowed"])
     assert isinstance(outcome.error, Blocked)
+
+
+def test_redirect_into_a_robots_disallowed_path_is_blocked(server: LoopbackServer) -> None:
+    options = options_for(server, "from.test", "to.test")
+    url = "http://from.test/_fault/redirect?to=http://to.test/_fault/robots-disallowed"
+    (outcome,) = _crawl(options, [url])
+    assert isinstance(outcome.error, Blocked) and "redirect target" in str(outcome.error)
+    assert [(r.host, r.path) for r in server.requests if r.host == "to.test"] == [
+        ("to.test", "/robots.txt")
+    ]
