@@ -322,6 +322,7 @@ def fetch_options(settings: Settings) -> FetchOptions:
         resolve=settings.fetch_resolve,
         respect_robots=settings.fetch_respect_robots,
         ca_file=settings.fetch_ca_file or None,
+        max_crawl_delay=settings.fetch_max_crawl_delay,
     )
 
 

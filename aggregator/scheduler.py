@@ -15,7 +15,7 @@ import contextlib
 import logging
 import random
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -38,24 +38,26 @@ async def serve(runner: Runner, *, jitter: float = 0.1, stop: asyncio.Event | No
     scheduler = AsyncIOScheduler(timezone=UTC)
     running: set[asyncio.Task[None]] = set()
 
-    def launch(name: str) -> None:
-        task = asyncio.get_running_loop().create_task(_run_and_reschedule(name))
-        running.add(task)
-        task.add_done_callback(running.discard)
-
-    async def _run_and_reschedule(name: str) -> None:
+    async def run_and_reschedule(name: str) -> None:
+        # A coroutine job: APScheduler's asyncio executor runs it on this loop, not a thread.
         if stop.is_set():
             return
+        task = asyncio.current_task()
+        if task is not None:
+            running.add(task)
         try:
             await runner.run_source(name)
         except Exception:  # a bug in one source's run must not stop the daemon
             log.exception("stage=scheduler source=%s error=unexpected", name)
+        finally:
+            if task is not None:
+                running.discard(task)
         if not stop.is_set():
-            _schedule(scheduler, name, runner.next_delay(name), jitter, launch)
+            _schedule(scheduler, name, runner.next_delay(name), jitter, run_and_reschedule)
 
     scheduler.start()
     for name in runner.sources():
-        _schedule(scheduler, name, runner.next_delay(name), jitter, launch)
+        _schedule(scheduler, name, runner.next_delay(name), jitter, run_and_reschedule)
     log.info("stage=scheduler sources=%d started", len(runner.sources()))
     await stop.wait()
     scheduler.shutdown(wait=False)
@@ -69,14 +71,14 @@ def _schedule(
     name: str,
     delay: float,
     jitter: float,
-    launch: Callable[[str], None],
+    job: Callable[[str], Awaitable[None]],
 ) -> None:
     # One-shot jobs moved after every run: the interval adapts, and runs missed while the
     # machine slept cannot pile up (there is only ever one pending run per source).
     delay += delay * random.uniform(0.0, jitter)
     when = datetime.now(UTC) + timedelta(seconds=delay)
     scheduler.add_job(
-        launch,
+        job,
         DateTrigger(run_date=when),
         args=(name,),
         id=f"source:{name}",

@@ -76,6 +76,11 @@ SETTINGS: tuple[Setting, ...] = (
         "fetch.resolve", {}, 'host[:port] = "ip:port" pairs that bypass DNS, like curl --resolve'
     ),
     Setting(
+        "fetch.max_crawl_delay",
+        60.0,
+        "longest robots.txt Crawl-delay honoured, in seconds; longer ones are capped",
+    ),
+    Setting(
         "fetch.ca_file",
         "",
         "PEM file of extra CA certificates to trust (an internal CA); never less checking",
@@ -133,6 +138,7 @@ class Settings:
     fetch_retries: int = 3
     fetch_respect_robots: bool = True
     fetch_resolve: tuple[tuple[str, str], ...] = ()
+    fetch_max_crawl_delay: float = 60.0
     fetch_ca_file: str = ""
     fetch_max_articles_per_cycle: int = 200
     schedule_min_interval: float = 300.0

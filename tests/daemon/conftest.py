@@ -1,0 +1,104 @@
+"""A loopback copy of the fixture sites over HTTPS (a test CA), plus a site of faults, and a
+configuration file that points aggregator at them the way an operator would."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import trustme
+
+from tests.loopback import FIXTURE_SITES, LoopbackServer
+
+FAULT_HOST = "faults.example"
+# Each fault the daemon must survive, as an article link in the fault site's feed.
+FAULT_PATHS = (
+    "/_fault/500",
+    "/_fault/429?retry_after=1",
+    "/_fault/slow?delay=5",
+    "/_fault/drop",
+    "/_fault/huge?mb=60",
+    "/_fault/gzip-bomb",
+    "/_fault/binary",
+    "/_fault/wrong-charset",
+    "/_fault/redirect-loop",
+    "/_fault/robots-disallowed",
+    "/missing-page.html",
+)
+
+
+@dataclass(frozen=True)
+class TlsSite:
+    server: LoopbackServer
+    ca_file: Path
+    hosts: tuple[str, ...]
+
+    def config(
+        self, path: Path, *, faults: bool = False, delay: float = 0.0, workers: int = 1
+    ) -> Path:
+        """Write an operator configuration naming every fixture outlet as a source."""
+        resolve = ", ".join(f'"{host}" = "127.0.0.1:{self.server.port}"' for host in self.hosts)
+        lines = [
+            "[fetch]",
+            'allow_private = ["127.0.0.1/32"]',
+            f"per_host_delay = {delay}",
+            f"max_crawl_delay = {delay}",
+            "timeout = 2",
+            "connect_timeout = 1",
+            "retries = 1",
+            f"ca_file = {json.dumps(str(self.ca_file))}",
+            f"resolve = {{ {resolve} }}",
+            "[schedule]",
+            f"workers = {workers}",
+        ]
+        for host in self.hosts:
+            if host == FAULT_HOST and not faults:
+                continue
+            lines += [
+                "[[sources]]",
+                f'name = "{host}"',
+                f'homepage = "https://{host}/"',
+                f'feeds = ["https://{host}/feed.xml"]',
+                'interval = "1h"',
+            ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+
+def _fault_site(root: Path) -> None:
+    site = root / FAULT_HOST
+    site.mkdir()
+    items = "".join(
+        f"<item><title>fault {i}</title><link>https://{FAULT_HOST}{p.replace('&', '&amp;')}</link>"
+        f"</item>"
+        for i, p in enumerate(FAULT_PATHS)
+    )
+    site.joinpath("feed.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>faults</title>{items}'
+        "</channel></rss>",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture(scope="session")
+def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSite]:
+    root = tmp_path_factory.mktemp("sites")
+    for site in sorted(FIXTURE_SITES.iterdir()):
+        if site.is_dir():
+            (root / site.name).symlink_to(site, target_is_directory=True)
+    _fault_site(root)
+    hosts = tuple(sorted(p.name for p in root.iterdir()))
+    authority = trustme.CA()
+    certificate = authority.issue_cert(*hosts)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(context)
+    ca_file = root.parent / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    server = LoopbackServer(root)
+    server.serve_tls(context)
+    with server:
+        yield TlsSite(server=server, ca_file=ca_file, hosts=hosts)
