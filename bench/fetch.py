@@ -3,7 +3,9 @@
 Builds synthetic sites, SOURCES sources of ARTICLES articles each (robots.txt, an RSS feed and
 article pages of realistic size), serves them from a loopback server in a child process (so its
 CPU is not counted), and runs one full fetch cycle with politeness delays at zero:
-robots.txt → feed → every article, through ``aggregator.fetch.Crawler``.
+robots.txt → feed → every article, through ``aggregator.fetch.Crawler``. Then the same sites
+through the whole ``aggregator fetch`` cycle (fetch, clean, cluster, store in SQLite), and the
+same article files through ``aggregator replay``, so the cost of fetching is a ratio.
 
     python -m bench.fetch [--sources 200] [--articles 20] [--concurrency 64]
 
@@ -16,23 +18,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import random
 import resource
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from aggregator.cycle import CycleReport
+from aggregator.dedup.cluster import ClusterSettings
 from aggregator.fetch import Crawler, FetchOptions, build_client, parse_feed
 from aggregator.fetch.robots import RobotsCache
+from aggregator.models import Source
+from aggregator.pipeline import Ingestor
+from aggregator.replay import replay
+from aggregator.runner import Runner
+from aggregator.store.engine import open_database
+from aggregator.store.sources import add_source
 
-__all__ = ["CycleStats", "build_sites", "fetch_cycle", "full_cycle", "main"]
-
-_PARAGRAPH = (
-    "<p>The committee met on Tuesday to weigh the proposal, which would change how the city "
-    "funds its transit network over the next decade. Officials said a decision was expected "
-    "before the end of the month, after a second round of public consultation.</p>\n"
-)
+__all__ = [
+    "CycleStats",
+    "build_sites",
+    "fetch_cycle",
+    "full_cycle",
+    "main",
+    "pipeline_cycle",
+    "replay_cycle",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +111,49 @@ def _feed(host: str, slugs: Sequence[str]) -> str:
     return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'
 
 
+_SUBJECTS = (
+    "The committee",
+    "The mayor",
+    "Transit officials",
+    "The council",
+    "Residents",
+    "The finance office",
+    "Union leaders",
+    "The regional board",
+)
+_VERBS = (
+    "met on Tuesday to weigh",
+    "rejected",
+    "asked for changes to",
+    "published figures on",
+    "warned about",
+    "voted to delay",
+    "endorsed",
+    "questioned the cost of",
+)
+_OBJECTS = (
+    "the transit levy",
+    "the bridge repairs",
+    "a new bus depot",
+    "the housing plan",
+    "the water tariff",
+    "school maintenance",
+    "the harbour lease",
+    "the cycling network",
+)
+
+
 def _article(host: str, slug: str) -> str:
-    body = _PARAGRAPH * 40  # ~12 KB, a typical article page without its scripts
-    head = f"<!doctype html><html><head><title>{slug}</title></head>"
-    return f"{head}<body><article>{body}</article></body></html>"
+    """~12 KB of distinct prose per page (identical bodies would all be duplicates)."""
+    pick = random.Random(f"{host}/{slug}").choice
+    sentences = [
+        f"{pick(_SUBJECTS)} {pick(_VERBS)} {pick(_OBJECTS)} in {host.split('.')[0]} "
+        f"at a cost of {pick(range(2, 900))} million, {pick(range(3, 60))} officials said."
+        for _ in range(160)
+    ]
+    body = "".join(f"<p>{' '.join(sentences[i : i + 4])}</p>\n" for i in range(0, 160, 4))
+    head = f"<!doctype html><html><head><title>{slug} in {host}</title></head>"
+    return f"{head}<body><article><h1>{slug}</h1>{body}</article></body></html>"
 
 
 def _cpu() -> float:
@@ -143,6 +198,57 @@ async def full_cycle(hosts: Sequence[str], options: FetchOptions, concurrency: i
         return discovery + await fetch_cycle(articles, options, crawler=crawler)
 
 
+def pipeline_cycle(hosts: Sequence[str], options: FetchOptions, database: str) -> CycleStats:
+    """One `aggregator fetch` cycle over every source: fetch, clean, cluster and store."""
+    engine = open_database(database)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with Session(engine, expire_on_commit=False) as session:
+        for host in hosts:
+            feed = (f"http://{host}/feed.xml",)
+            add_source(session, Source(name=host, homepage=f"http://{host}/", feeds=feed), now)
+        session.commit()
+        runner = Runner(
+            session,
+            fetch_options=options,
+            cluster=ClusterSettings(),
+            workers=1,
+            max_articles=100_000,
+        )
+        started, cpu = time.perf_counter(), _cpu()
+        reports = asyncio.run(_run_all(runner))
+        wall, used = time.perf_counter() - started, _cpu() - cpu
+    engine.dispose()
+    pages = sum(report.fetched for report in reports)
+    errors = sum(len(report.errors) for report in reports)
+    return CycleStats(pages, errors, 0, wall, used)
+
+
+async def _run_all(runner: Runner) -> list[CycleReport]:
+    async with runner:
+        return await runner.run_all()
+
+
+def replay_cycle(root: Path, database: str) -> CycleStats:
+    """The same article pages through `aggregator replay`: clean, cluster and store, no HTTP."""
+    files = sorted(root.glob("*/news/*.html"))
+    engine = open_database(database)
+    with Session(engine, expire_on_commit=False) as session:
+        started, cpu = time.perf_counter(), _cpu()
+        summary = replay(Ingestor(session, ClusterSettings()), files, workers=1)
+        wall, used = time.perf_counter() - started, _cpu() - cpu
+    engine.dispose()
+    size = sum(path.stat().st_size for path in files)
+    return CycleStats(summary.pages, summary.failed, size, wall, used)
+
+
+def _line(name: str, stats: CycleStats) -> str:
+    return (
+        f"{name:<22} pages={stats.pages:<6} errors={stats.errors:<4} "
+        f"wall_s={stats.wall_seconds:7.2f} pages_per_s={stats.pages_per_second:7.1f} "
+        f"cpu_ms_per_page={stats.cpu_per_page * 1000:6.2f}"
+    )
+
+
 def _serve(root: str, ports: multiprocessing.Queue[int]) -> None:
     from tests.loopback import LoopbackServer
 
@@ -167,15 +273,21 @@ def main(argv: Sequence[str] | None = None) -> None:
             port = ports.get(timeout=30)
             options = bench_options(tuple((host, f"127.0.0.1:{port}") for host in hosts))
             options = replace(options, max_connections=args.concurrency)
-            stats = asyncio.run(full_cycle(hosts, options, args.concurrency))
+            http = asyncio.run(full_cycle(hosts, options, args.concurrency))
+            fetched = pipeline_cycle(hosts, options, f"sqlite:///{root}/fetch.db")
         finally:
             server.terminate()
             server.join(timeout=5)
-    print(
-        f"sources={args.sources} articles={args.articles} pages={stats.pages} "
-        f"errors={stats.errors} MB={stats.bytes / 1e6:.1f} wall_s={stats.wall_seconds:.2f} "
-        f"pages_per_s={stats.pages_per_second:.0f} cpu_ms_per_page={stats.cpu_per_page * 1000:.2f}"
-    )
+        replayed = replay_cycle(Path(root), f"sqlite:///{root}/replay.db")
+    print(f"sources={args.sources} articles={args.articles} MB={http.bytes / 1e6:.1f}")
+    print(_line("HTTP only (crawler)", http))
+    print(_line("fetch (full pipeline)", fetched))
+    print(_line("replay (same pages)", replayed))
+    if replayed.cpu_per_page and replayed.pages_per_second:
+        print(
+            f"fetch/replay: CPU per page x{fetched.cpu_per_page / replayed.cpu_per_page:.2f}, "
+            f"pages per second x{fetched.pages_per_second / replayed.pages_per_second:.2f}"
+        )
 
 
 if __name__ == "__main__":
