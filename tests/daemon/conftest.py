@@ -38,9 +38,19 @@ class TlsSite:
     hosts: tuple[str, ...]
 
     def config(
-        self, path: Path, *, faults: bool = False, delay: float = 0.0, workers: int = 1
+        self,
+        path: Path,
+        *,
+        faults: bool = False,
+        delay: float = 0.0,
+        workers: int = 1,
+        discovery: str = "feeds",
     ) -> Path:
-        """Write an operator configuration naming every fixture outlet as a source."""
+        """Write an operator configuration naming every fixture outlet as a source.
+
+        ``discovery``: "feeds" lists each feed, "sitemaps" each sitemap, "homepage" neither
+        (feeds are then autodiscovered from the homepage).
+        """
         resolve = ", ".join(f'"{host}" = "127.0.0.1:{self.server.port}"' for host in self.hosts)
         lines = [
             "[fetch]",
@@ -58,13 +68,12 @@ class TlsSite:
         for host in self.hosts:
             if host == FAULT_HOST and not faults:
                 continue
-            lines += [
-                "[[sources]]",
-                f'name = "{host}"',
-                f'homepage = "https://{host}/"',
-                f'feeds = ["https://{host}/feed.xml"]',
-                'interval = "1h"',
-            ]
+            lines += ["[[sources]]", f'name = "{host}"', f'homepage = "https://{host}/"']
+            if discovery == "feeds" or host == FAULT_HOST:
+                lines.append(f'feeds = ["https://{host}/feed.xml"]')
+            elif discovery == "sitemaps":
+                lines.append(f'sitemaps = ["https://{host}/sitemap.xml"]')
+            lines.append('interval = "1h"')
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
@@ -73,6 +74,16 @@ def test_fetch_builds_the_same_stories_as_replay(
     reference = replayed(tmp_path)
     assert fetched == grouping(reference)
     assert copies(database_url) == copies(reference)
+
+
+@pytest.mark.parametrize("discovery", ["sitemaps", "homepage"])
+def test_sitemaps_and_homepage_autodiscovery_find_every_article(
+    database_url: str, tls_site: TlsSite, tmp_path: Path, discovery: str
+) -> None:
+    code, out = fetch(database_url, tls_site.config(tmp_path / "a.toml", discovery=discovery))
+    assert code == 0, out
+    expected_urls = {spec["url"] for _page, spec in article_expectations()}
+    assert set().union(*grouping(database_url)) == expected_urls
 
 
 def test_second_cycle_is_conditional_and_fetches_no_stored_article(
