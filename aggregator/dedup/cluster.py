@@ -41,13 +41,17 @@ class ClusterSettings:
     window_days: float = 3.0
     join_threshold: float = 0.30
     merge_threshold: float = 0.70
+    headline_threshold: float = 0.20
+    headline_merge_threshold: float = 0.30
     near_duplicate_bits: int = 3
     title_weight: float = 2.0
     lead_weight: float = 1.5
-    entity_weight: float = 0.35
-    time_scale_days: float = 3.0
+    entity_weight: float = 0.2
+    date_conflict_factor: float = 0.75
+    time_scale_days: float = 0.5
     query_terms: int = 12
     max_candidates: int = 40
+    refine: int = 6
     posting_cap: int = 64
     centroid_terms: int = 300
     member_sample: int = 16
@@ -74,6 +78,7 @@ class _Member:
     title: str
     doc: dict[str, float]
     title_terms: dict[str, float]
+    title_unit: dict[str, float]
     timestamp: float | None
     duplicate_of: str | None
 
@@ -87,8 +92,10 @@ class _Story:
     members: list[_Member] = field(default_factory=list)
     fingerprints: list[tuple[str, str, int | None]] = field(default_factory=list)
     posted: set[str] = field(default_factory=set)
+    norms: dict[str, tuple[int, float]] = field(default_factory=dict)
     aliases: set[str] = field(default_factory=set)
     size: int = 0
+    years: set[str] = field(default_factory=set)
     first: float | None = None
     last: float | None = None
 
@@ -98,6 +105,22 @@ class _Original:
     id: str
     story: str
     simhash: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """One article's weighted vectors, computed once per decision.
+
+    ``field`` is the story centroid compared against: ``doc`` (headline, lead and body) when the
+    article has a body, else ``title``, so a bare headline meets headlines, not long bodies.
+    """
+
+    field: str
+    unit: dict[str, float]
+    unit_idf: dict[str, float]
+    entities: dict[str, float]
+    years: frozenset[str]
+    timestamp: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +173,26 @@ class StoryIndex:
         norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
         return {t: w / norm for t, w in weighted.items()}
 
-    def _cosine(self, query: dict[str, float], terms: dict[str, float]) -> float:
-        """Cosine of a unit-weighted query against raw ``terms`` weighted by current idf."""
-        if not query or not terms:
-            return 0.0
+    def _probe(self, terms: dict[str, float]) -> dict[str, float]:
+        """Unit TF-IDF weights times idf once more: dotted with raw counts, gives a cosine."""
+        return {t: w * self._idf(t) for t, w in self._weigh(terms).items()}
+
+    def _norm(self, record: _Story, name: str, terms: dict[str, float]) -> float:
+        """Idf-weighted norm of a centroid, cached until it changes or the corpus grows 2%."""
+        cached = record.norms.get(name)
+        if cached is not None and self._docs <= cached[0] * 1.02 + 1:
+            return cached[1]
         norm = math.sqrt(sum((w * self._idf(t)) ** 2 for t, w in terms.items()))
-        dot = sum(q * terms.get(t, 0.0) * self._idf(t) for t, q in query.items())
-        return dot / norm if norm else 0.0
+        record.norms[name] = (self._docs, norm)
+        return norm
+
+    def _cosine(self, probe: dict[str, float], record: _Story, name: str) -> float:
+        """Cosine of a probe against the story's centroid ``name`` weighted by current idf."""
+        terms: dict[str, float] = getattr(record, name)
+        if not probe or not terms:
+            return 0.0
+        norm = self._norm(record, name, terms)
+        return _dot(probe, terms) / norm if norm else 0.0
 
     # ----------------------------------------------------------------- public API
     def decide(self, item: ClusterItem) -> StoryDecision:
@@ -167,12 +203,32 @@ class StoryIndex:
             story = self._resolve(original.story)
             root = self._root(original.id)
             return StoryDecision(story=story, duplicate_of=root, score=1.0)
-        scored = self._score_candidates(item, features)
-        if not scored or scored[0].score < self.settings.join_threshold:
+        probe = self._make_probe(item, features)
+        scored = self._score_candidates(item, features, probe)
+        if not scored or scored[0].score < self._threshold(probe, merge=False):
             best = scored[0].score if scored else 0.0
             return StoryDecision(story=None, score=best)
-        merge = tuple(s.story for s in scored[1:] if s.score >= self.settings.merge_threshold)
-        return StoryDecision(story=scored[0].story, merge=merge, score=scored[0].score)
+        return StoryDecision(
+            story=scored[0].story, merge=self._converging(scored, probe), score=scored[0].score
+        )
+
+    def _converging(self, scored: list[_Scored], probe: _Probe) -> tuple[str, ...]:
+        """Other stories this article also joins whose centroids have grown alike the best one's."""
+        best = self._stories[scored[0].story]
+        centroid = self._probe(getattr(best, probe.field))
+        floor = self._threshold(probe, merge=True)
+        return tuple(
+            s.story
+            for s in scored[1:]
+            if s.score >= self._threshold(probe, merge=False)
+            and self._cosine(centroid, self._stories[s.story], probe.field) >= floor
+        )
+
+    def _threshold(self, probe: _Probe, *, merge: bool) -> float:
+        settings = self.settings
+        if probe.field == "title":
+            return settings.headline_merge_threshold if merge else settings.headline_threshold
+        return settings.merge_threshold if merge else settings.join_threshold
 
     def insert(self, item: ClusterItem, story: str, duplicate_of: str | None) -> None:
         """Add ``item`` to story ``story`` (created when new); decides nothing."""
@@ -200,7 +256,7 @@ class StoryIndex:
         """The headline closest to the story's headline centroid (its most typical wording)."""
         record = self._stories[self._resolve(story)]
         best = max(
-            record.members, key=lambda m: self._cosine(self._weigh(m.title_terms), record.title)
+            record.members, key=lambda m: self._cosine(self._probe(m.title_terms), record, "title")
         )
         return best.title
 
@@ -271,36 +327,44 @@ class StoryIndex:
                 found.append(record)
         return found
 
-    def _score_candidates(self, item: ClusterItem, features: Features) -> list[_Scored]:
-        doc = _combine(features, self.settings)
-        query = self._weigh(doc)
-        title = self._weigh(features.title)
-        entities = self._weigh(features.entities)
-        scored = [
-            _Scored(r.key, self._similarity(r, query, title, entities, item.timestamp))
-            for r in self._candidates(item, doc)
-        ]
+    def _make_probe(self, item: ClusterItem, features: Features) -> _Probe:
+        headline = not features.lead
+        terms = features.title if headline else _combine(features, self.settings)
+        unit = self._weigh(terms)
+        return _Probe(
+            field="title" if headline else "doc",
+            unit=unit,
+            unit_idf={t: w * self._idf(t) for t, w in unit.items()},
+            entities=self._probe(features.entities),
+            years=features.years,
+            timestamp=item.timestamp,
+        )
+
+    def _score_candidates(
+        self, item: ClusterItem, features: Features, probe: _Probe
+    ) -> list[_Scored]:
+        candidates = self._candidates(item, _combine(features, self.settings))
+        # Centroid cosine first; the costlier member comparisons only for the closest few.
+        rough = [(self._cosine(probe.unit_idf, r, probe.field), r) for r in candidates]
+        rough = heapq.nlargest(self.settings.refine, rough, key=lambda pair: pair[0])
+        scored = [_Scored(r.key, self._similarity(r, probe, centroid)) for centroid, r in rough]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def _similarity(
-        self,
-        record: _Story,
-        query: dict[str, float],
-        title: dict[str, float],
-        entities: dict[str, float],
-        timestamp: float | None,
-    ) -> float:
-        centroid = self._cosine(query, record.doc)
-        member = max(
-            (_dot(query, m.doc) for m in record.members[-self.settings.member_sample :]),
-            default=0.0,
-        )
+    def _similarity(self, record: _Story, probe: _Probe, centroid: float) -> float:
+        recent = record.members[-self.settings.member_sample :]
+        if probe.field == "title":
+            member = max((_dot(probe.unit, m.title_unit) for m in recent), default=0.0)
+        else:
+            member = max((_dot(probe.unit, m.doc) for m in recent), default=0.0)
         text = max(centroid, member)
-        if entities and record.entities:
-            agree = self._cosine(entities, record.entities)
+        if probe.entities and record.entities:
+            agree = self._cosine(probe.entities, record, "entities")
             text = (1 - self.settings.entity_weight) * text + self.settings.entity_weight * agree
-        return text * self._decay(record, timestamp)
+        if probe.years and record.years and probe.years.isdisjoint(record.years):
+            # The article and the story name different years: likely another event of the kind.
+            text *= self.settings.date_conflict_factor
+        return text * self._decay(record, probe.timestamp)
 
     def _decay(self, record: _Story, timestamp: float | None) -> float:
         if timestamp is None or record.last is None or record.first is None:
@@ -319,7 +383,13 @@ class StoryIndex:
     ) -> None:
         doc = _combine(features, self.settings)
         member = _Member(
-            item.id, item.title, self._weigh(doc), features.title, item.timestamp, duplicate_of
+            id=item.id,
+            title=item.title,
+            doc=self._weigh(doc),
+            title_terms=features.title,
+            title_unit=self._weigh(features.title),
+            timestamp=item.timestamp,
+            duplicate_of=duplicate_of,
         )
         record.fingerprints.append((item.id, features.exact, features.simhash))
         self._by_item[item.id] = record.key
@@ -334,9 +404,11 @@ class StoryIndex:
     ) -> None:
         settings = self.settings
         record.members.append(member)
+        record.norms.clear()
         if len(record.members) > 4 * settings.member_sample:
             del record.members[: settings.member_sample]
         record.doc = _cap(_merged(record.doc, doc), settings.centroid_terms)
+        record.years |= features.years
         record.title = _cap(_merged(record.title, features.title), settings.centroid_terms)
         record.entities = _cap(_merged(record.entities, features.entities), settings.centroid_terms)
         for term in self._salient(doc):
@@ -373,9 +445,11 @@ class StoryIndex:
     def _fold(self, target: _Story, source: _Story) -> None:
         settings = self.settings
         target.doc = _cap(_merged(target.doc, source.doc), settings.centroid_terms)
+        target.years |= source.years
         target.title = _cap(_merged(target.title, source.title), settings.centroid_terms)
         target.entities = _cap(_merged(target.entities, source.entities), settings.centroid_terms)
         target.members.extend(source.members)
+        target.norms.clear()
         target.fingerprints.extend(source.fingerprints)
         target.size += source.size
         target.aliases |= source.aliases | {source.key}

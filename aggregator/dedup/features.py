@@ -23,6 +23,7 @@ MIN_SIMHASH_WORDS = 40
 
 _SENTENCE_END = frozenset(".!?\"'\u201c\u201d\u2018\u2019:;([-\u2014\u2013\u2022")
 _DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]\d)")
 _WORD_END = re.compile(r"\S+")
 
 
@@ -36,6 +37,7 @@ class Features:
     entities: dict[str, float]
     exact: str
     simhash: int | None
+    years: frozenset[str] = frozenset()
 
 
 def sublinear(counts: Counter[str]) -> dict[str, float]:
@@ -97,4 +99,5 @@ def extract_features(title: str, text: str) -> Features:
         entities=sublinear(entities),
         exact=content_hash(text if body_text else f"{title}\n{text}"),
         simhash=simhash(body_text) if body_text else None,
+        years=frozenset(_YEAR.findall(f"{title}\n{text}")),
     )
