@@ -44,6 +44,7 @@ class ClusterSettings:
     headline_threshold: float = 0.20
     headline_merge_threshold: float = 0.30
     near_duplicate_bits: int = 3
+    near_duplicate_cosine: float = 0.9
     title_weight: float = 2.0
     lead_weight: float = 1.5
     entity_weight: float = 0.2
@@ -127,6 +128,7 @@ class _Probe:
 class _Scored:
     story: str
     score: float
+    near: str | None = None
 
 
 def _add(target: dict[str, float], terms: dict[str, float], scale: float = 1.0) -> None:
@@ -166,7 +168,8 @@ class StoryIndex:
 
     # ----------------------------------------------------------------- weighting
     def _idf(self, term: str) -> float:
-        return math.log((self._docs + 1) / (self._df.get(term, 0) + 1)) + 1.0
+        """Smoothed idf, counting the article being decided as one more document that has it."""
+        return math.log((self._docs + 2) / (self._df.get(term, 0) + 2)) + 1.0
 
     def _weigh(self, terms: dict[str, float]) -> dict[str, float]:
         weighted = {t: w * self._idf(t) for t, w in terms.items()}
@@ -205,6 +208,9 @@ class StoryIndex:
             return StoryDecision(story=story, duplicate_of=root, score=1.0)
         probe = self._make_probe(item, features)
         scored = self._score_candidates(item, features, probe)
+        near = next((s for s in scored if s.near is not None), None)
+        if near is not None and near.near is not None:
+            return StoryDecision(story=near.story, duplicate_of=self._root(near.near), score=1.0)
         if not scored or scored[0].score < self._threshold(probe, merge=False):
             best = scored[0].score if scored else 0.0
             return StoryDecision(story=None, score=best)
@@ -265,15 +271,21 @@ class StoryIndex:
         return list(self._stories)
 
     def recheck(self, since: float) -> list[Reassignment]:
-        """Re-score members seen at or after ``since`` and live story pairs; suggest fixes."""
-        suggestions: list[Reassignment] = []
-        for record in list(self._stories.values()):
+        """Re-score what changed at or after ``since`` against today's statistics; suggest fixes.
+
+        Returns story merges first (two live stories whose centroids now meet the merge
+        threshold), then moves of single articles that now sit clearly closer (by
+        ``recheck_margin``) to another story's centroid than to their own. Changes nothing.
+        """
+        recent = [r for r in self._stories.values() if r.last is None or r.last >= since]
+        suggestions = self._recheck_merges(recent)
+        merged = {s.source for s in suggestions}
+        for record in recent:
+            if record.key in merged:
+                continue
             for member in record.members:
-                if member.timestamp is None or member.timestamp < since:
-                    continue
-                suggestion = self._recheck_member(record, member)
-                if suggestion is not None:
-                    suggestions.append(suggestion)
+                if member.timestamp is None or member.timestamp >= since:
+                    suggestions.extend(self._recheck_member(record, member))
         return suggestions
 
     # ----------------------------------------------------------------- duplicates
@@ -347,16 +359,18 @@ class StoryIndex:
         # Centroid cosine first; the costlier member comparisons only for the closest few.
         rough = [(self._cosine(probe.unit_idf, r, probe.field), r) for r in candidates]
         rough = heapq.nlargest(self.settings.refine, rough, key=lambda pair: pair[0])
-        scored = [_Scored(r.key, self._similarity(r, probe, centroid)) for centroid, r in rough]
+        scored = [self._similarity(r, probe, centroid) for centroid, r in rough]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def _similarity(self, record: _Story, probe: _Probe, centroid: float) -> float:
+    def _similarity(self, record: _Story, probe: _Probe, centroid: float) -> _Scored:
         recent = record.members[-self.settings.member_sample :]
-        if probe.field == "title":
-            member = max((_dot(probe.unit, m.title_unit) for m in recent), default=0.0)
-        else:
-            member = max((_dot(probe.unit, m.doc) for m in recent), default=0.0)
+        closest, member = None, 0.0
+        for candidate in recent:
+            vector = candidate.title_unit if probe.field == "title" else candidate.doc
+            similarity = _dot(probe.unit, vector)
+            if similarity > member:
+                closest, member = candidate, similarity
         text = max(centroid, member)
         if probe.entities and record.entities:
             agree = self._cosine(probe.entities, record, "entities")
@@ -364,7 +378,11 @@ class StoryIndex:
         if probe.years and record.years and probe.years.isdisjoint(record.years):
             # The article and the story name different years: likely another event of the kind.
             text *= self.settings.date_conflict_factor
-        return text * self._decay(record, probe.timestamp)
+        score = text * self._decay(record, probe.timestamp)
+        # A rewrite keeps nearly all of its original's weighted vocabulary (bodies only: two
+        # outlets may well write the same short headline about different things).
+        near = member >= self.settings.near_duplicate_cosine and probe.field == "doc"
+        return _Scored(record.key, score, closest.id if near and closest else None)
 
     def _decay(self, record: _Story, timestamp: float | None) -> float:
         if timestamp is None or record.last is None or record.first is None:
@@ -502,8 +520,40 @@ class StoryIndex:
                 table.pop(value, None)
 
     # ----------------------------------------------------------------- recheck
-    def _recheck_member(self, record: _Story, member: _Member) -> Reassignment | None:
-        return None
+    def _recheck_merges(self, recent: list[_Story]) -> list[Reassignment]:
+        found: list[Reassignment] = []
+        folded: set[str] = set()
+        for record in recent:
+            if record.key in folded:
+                continue
+            probe = self._probe(record.doc)
+            for other in self._nearby(record):
+                if other.key in folded or other.key == record.key:
+                    continue
+                score = self._cosine(probe, other, "doc")
+                if score >= self.settings.merge_threshold:
+                    found.append(Reassignment(None, other.key, record.key, score))
+                    folded.add(other.key)
+        return found
+
+    def _nearby(self, record: _Story) -> list[_Story]:
+        keys = {k for term in record.posted for k in self._postings.get(term, ())}
+        return [self._stories[k] for k in keys if k in self._stories]
+
+    def _recheck_member(self, record: _Story, member: _Member) -> list[Reassignment]:
+        if len(record.members) < 2:
+            return []
+        probe = {t: w * self._idf(t) for t, w in member.doc.items()}
+        own = self._cosine(probe, record, "doc")
+        best: tuple[float, str] | None = None
+        for other in self._nearby(record):
+            if other.key != record.key and self._in_window(other, member.timestamp):
+                score = self._cosine(probe, other, "doc")
+                if best is None or score > best[0]:
+                    best = (score, other.key)
+        if best is None or best[0] < own + self.settings.recheck_margin:
+            return []
+        return [Reassignment(member.id, record.key, best[1], best[0])]
 
 
 def _second(pair: tuple[str, float]) -> float:
