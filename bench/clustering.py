@@ -74,15 +74,16 @@ def run_ours(rows: list[dict[str, Any]], settings: ClusterSettings) -> tuple[lis
 
 
 # --------------------------------------------------------------------------- reference
-_REF_STOP = frozenset(
+_REF_STOP_TEXT = (
     "a about above after again against all am an and any are as at be because been before being "
     "below between both but by can could did do does doing down during each few for from further "
     "had has have having he her here hers herself him himself his how i if in into is it its "
     "itself me more most my myself no nor not of off on once only or other our ours ourselves out "
     "over own same she should so some such than that the their theirs them themselves then there "
     "these they this those through to too under until up very was we were what when where which "
-    "while who whom why will with would you your yours yourself yourselves".split()
+    "while who whom why will with would you your yours yourself yourselves"
 )
+_REF_STOP = frozenset(_REF_STOP_TEXT.split())
 
 
 def _ref_tokens(text: str) -> list[str]:

@@ -101,8 +101,12 @@ def test_headline_duplicates_only_when_exact() -> None:
 
 def test_chinese_and_japanese_headlines_cluster_by_character_bigrams() -> None:
     items = [
-        ClusterItem(id="zh-1", title="日本东北地区发生9级强烈地震并引发海啸", text="", timestamp=T0),
-        ClusterItem(id="zh-2", title="日本东北发生强烈地震 海啸袭击仙台", text="", timestamp=T0 + 600),
+        ClusterItem(
+            id="zh-1", title="日本东北地区发生9级强烈地震并引发海啸", text="", timestamp=T0
+        ),
+        ClusterItem(
+            id="zh-2", title="日本东北发生强烈地震 海啸袭击仙台", text="", timestamp=T0 + 600
+        ),
         ClusterItem(id="zh-3", title="欧洲央行宣布维持利率不变", text="", timestamp=T0 + 900),
         ClusterItem(id="ja-1", title="東北地方で震度7の地震、津波警報", text="", timestamp=T0 + 60),
         ClusterItem(id="ja-2", title="東北地方の地震 津波警報を発表", text="", timestamp=T0 + 120),

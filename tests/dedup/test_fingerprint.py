@@ -22,7 +22,7 @@ ARTICLE = (
 
 
 def test_normalize_text_folds_case_width_and_punctuation() -> None:
-    assert normalize_text("  Hello,\u00a0WORLD!\n\tＡＢＣ ") == "hello world abc"
+    assert normalize_text("  Hello,\u00a0WORLD!\n\t\uff21\uff22\uff23 ") == "hello world abc"
 
 
 def test_content_hash_ignores_formatting_only() -> None:
