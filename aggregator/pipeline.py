@@ -26,6 +26,7 @@ from aggregator.store.articles import (
     IndexedArticle,
     find_article_by_url,
     insert_article,
+    moment_of,
     recent_articles,
     update_article,
 )
@@ -61,8 +62,9 @@ class PageInput:
     etag: str | None = None
     last_modified: str | None = None
     rules: SiteRules = field(default_factory=SiteRules)
-    # Saved files have no URL of their own: their page URL becomes the canonical link, if any.
-    url_from_canonical: bool = False
+    # A saved file: its page URL becomes its canonical link (if any), and its fetched_at is the
+    # replay, which says nothing about when the article was new.
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,7 @@ class Ingestor:
             last_modified=page.last_modified,
             error_kind=extraction.error_kind,
             error_message=extraction.error_message,
+            origin="replay" if page.replayed else "fetch",
         )
         return save_page(self.session, record, existing)
 
@@ -228,7 +231,7 @@ class Ingestor:
         return PageOutcome(page.url, "duplicate", known.id, known.story_id, known.id)
 
     def _assign_story(self, page: PageInput, article: Article) -> PageOutcome:
-        item = _cluster_item(_indexed(article))
+        item = _cluster_item(_indexed(article, "replay" if page.replayed else "fetch"))
         decision = self.index.decide(item)
         now = self.clock().replace(tzinfo=None)
         story = self._story_for(decision.story, article, now)
@@ -260,19 +263,19 @@ class Ingestor:
 
 
 def _with_canonical_url(page: PageInput, article: CleanedArticle | None) -> PageInput:
-    if not page.url_from_canonical or article is None or not article.canonical_url:
+    if not page.replayed or article is None or not article.canonical_url:
         return page
     return replace(page, url=canonicalize_url(article.canonical_url))
 
 
-def _indexed(article: Article) -> IndexedArticle:
+def _indexed(article: Article, origin: str) -> IndexedArticle:
     return IndexedArticle(
         id=article.id,
         title=article.title,
         text=article.text,
         url=article.url,
         source_name=article.source_name,
-        timestamp=article.published_at or article.first_seen,
+        timestamp=moment_of(article.published_at, article.first_seen, origin),
         story_id=article.story_id,
         duplicate_of=article.duplicate_of,
     )
@@ -285,7 +288,7 @@ def _cluster_item(stored: IndexedArticle) -> ClusterItem:
         text=stored.text,
         source=stored.source_name,
         url=stored.url,
-        timestamp=stored.timestamp.replace(tzinfo=UTC).timestamp(),
+        timestamp=stored.timestamp.replace(tzinfo=UTC).timestamp() if stored.timestamp else None,
     )
 
 

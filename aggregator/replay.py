@@ -48,7 +48,7 @@ def page_from_file(path: Path, fetched_at: datetime | None = None) -> PageInput:
         url=path.resolve().as_uri(),
         body=path.read_bytes(),
         fetched_at=fetched_at or datetime.now(UTC),
-        url_from_canonical=True,
+        replayed=True,
     )
 
 

@@ -44,6 +44,7 @@ def _stored_pages(session: Session, rules: dict[str, SiteRules]) -> Iterator[Pag
             etag=page.etag,
             last_modified=page.last_modified,
             rules=rules.get(source_name, SiteRules()),
+            replayed=page.origin == "replay",
         )
 
 

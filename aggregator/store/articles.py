@@ -7,17 +7,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.orm import Session
 
 from aggregator.models import CleanedArticle
-from aggregator.store.schema import Article
+from aggregator.store.schema import Article, Page
 
 __all__ = [
     "ArticleRecord",
     "IndexedArticle",
     "find_article_by_url",
     "insert_article",
+    "moment_of",
     "recent_articles",
     "update_article",
 ]
@@ -46,7 +47,7 @@ class IndexedArticle:
     text: str
     url: str
     source_name: str
-    timestamp: datetime
+    timestamp: datetime | None
     story_id: int | None
     duplicate_of: int | None
 
@@ -96,26 +97,61 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
     return (moment - offset).replace(tzinfo=None)
 
 
-def recent_articles(session: Session, window: timedelta) -> Iterator[IndexedArticle]:
-    """Articles of the last ``window`` (relative to the newest one), oldest first."""
-    moment = func.coalesce(Article.published_at, Article.first_seen)
-    newest = session.scalar(select(func.max(moment)))
-    if newest is None:
-        return
-    query = (
-        select(Article, moment.label("moment"))
-        .where(moment >= newest - window)
-        .order_by(moment, Article.id)
-        .execution_options(yield_per=500)
+def moment_of(published: datetime | None, first_seen: datetime, origin: str) -> datetime | None:
+    """When an article was new, as clustering sees it.
+
+    The published date, but never later than when we first saw the page (a future date is a
+    site's mistake); without one, the first fetch, unless the page was replayed from a file
+    (then its first_seen is the replay, and the time is unknown).
+    """
+    if published is not None:
+        return min(_naive_utc(published) or published, first_seen)
+    return first_seen if origin == "fetch" else None
+
+
+def _moment_sql() -> ColumnElement[datetime]:
+    """``moment_of`` in SQL, for choosing the window to rebuild."""
+    return case(
+        (
+            Article.published_at.is_not(None),
+            case(
+                (Article.published_at < Article.first_seen, Article.published_at),
+                else_=Article.first_seen,
+            ),
+        ),
+        (Page.origin == "fetch", Article.first_seen),
+        else_=None,
     )
-    for article, when in session.execute(query):
+
+
+def recent_articles(session: Session, window: timedelta) -> Iterator[IndexedArticle]:
+    """Articles of the last ``window`` (relative to the newest one), oldest first.
+
+    Undated replayed articles have no place in time; those replayed within the window of the
+    latest replay come last.
+    """
+    moment = _moment_sql()
+    joined = select(func.max(moment)).select_from(Article).join(Page, Article.page_id == Page.id)
+    newest = session.scalar(joined)
+    latest_seen = session.scalar(select(func.max(Article.first_seen)))
+    if latest_seen is None:
+        return
+    dated = moment >= newest - window if newest is not None else false()
+    undated = moment.is_(None) & (Article.first_seen >= latest_seen - window)
+    query = (
+        select(Article, Page.origin)
+        .join(Page, Article.page_id == Page.id)
+        .where(dated | undated)
+        .order_by(moment.is_(None), moment, Article.id)
+    )
+    for article, origin in session.execute(query).all():
         yield IndexedArticle(
             id=article.id,
             title=article.title,
             text=article.text,
             url=article.url,
             source_name=article.source_name,
-            timestamp=when,
+            timestamp=moment_of(article.published_at, article.first_seen, origin),
             story_id=article.story_id,
             duplicate_of=article.duplicate_of,
         )

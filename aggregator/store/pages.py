@@ -32,6 +32,7 @@ class PageRecord:
     last_modified: str | None = None
     error_kind: str | None = None
     error_message: str | None = None
+    origin: str = "fetch"
 
 
 def body_digest(body: bytes) -> str:
@@ -68,6 +69,7 @@ def save_page(session: Session, record: PageRecord, existing: Page | None = None
     page.body_size = len(record.body)
     page.body_sha256 = body_digest(record.body)
     page.outcome = record.outcome
+    page.origin = record.origin
     page.error_kind = record.error_kind
     page.error_message = record.error_message
     if existing is None:

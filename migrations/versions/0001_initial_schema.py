@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 04:01:45.832143
+Create Date: 2026-11-28 04:39:54.069223
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ def upgrade() -> None:
         sa.Column("body_size", sa.Integer(), nullable=False),
         sa.Column("body_sha256", sa.String(length=64), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("origin", sa.String(length=8), nullable=False),
         sa.Column("error_kind", sa.String(length=32), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
