@@ -249,6 +249,26 @@ class Ingestor:
         log.info("stage=store url=%s outcome=%s story=%s", page.url, outcome, story.id)
         return PageOutcome(page.url, outcome, article.id, story.id, duplicate_of)
 
+    def recheck(self, since: datetime) -> int:
+        """Fold together stories the index now finds to be one (the periodic re-check).
+
+        Returns how many merges were applied, each in its own transaction.
+        """
+        applied = 0
+        for suggestion in self.index.recheck(since.replace(tzinfo=UTC).timestamp()):
+            if suggestion.item is not None:
+                continue  # single-article moves are suggestions only, for now
+            into = self.session.get(Story, int(suggestion.target))
+            if into is None or self.session.get(Story, int(suggestion.source)) is None:
+                continue
+            merge_story(self.session, into, int(suggestion.source))
+            self.index.merge(suggestion.target, suggestion.source)
+            refresh_story(self.session, into, title=self._story_title(into), now=self.clock())
+            self.session.commit()
+            applied += 1
+            log.info("stage=recheck merged=%s into=%s", suggestion.source, suggestion.target)
+        return applied
+
     def _story_title(self, story: Story) -> str:
         # A story whose articles are all older than the window has left the index; its
         # stored title stands.

@@ -181,6 +181,11 @@ class Runner:
             return 0.0
         return max(0.0, (row.next_run_at - self.clock().replace(tzinfo=None)).total_seconds())
 
+    def recheck(self) -> int:
+        """Re-check the last window's assignments; returns the merges applied."""
+        since = self.clock() - timedelta(days=self.ingestor.settings.window_days)
+        return self.ingestor.recheck(since)
+
     async def run_all(self, names: tuple[str, ...] = ()) -> list[CycleReport]:
         """One cycle over the sources (all enabled ones when ``names`` is empty)."""
         return list(await asyncio.gather(*(self.run_source(n) for n in self.sources(names))))

@@ -27,6 +27,8 @@ __all__ = ["serve"]
 
 log = logging.getLogger("aggregator.scheduler")
 
+# How often recent story assignments are re-checked against what arrived since.
+RECHECK_SECONDS = 600
 # Seconds a run may start late (machine asleep, loop busy) before it is skipped for the next.
 MISFIRE_GRACE = 300
 
@@ -55,7 +57,16 @@ async def serve(runner: Runner, *, jitter: float = 0.1, stop: asyncio.Event | No
         if not stop.is_set():
             _schedule(scheduler, name, runner.next_delay(name), jitter, run_and_reschedule)
 
+    async def recheck() -> None:
+        try:
+            runner.recheck()
+        except Exception:  # the re-check is an improvement, never a reason to stop
+            log.exception("stage=recheck error=unexpected")
+
     scheduler.start()
+    scheduler.add_job(
+        recheck, "interval", seconds=RECHECK_SECONDS, id="recheck", max_instances=1, coalesce=True
+    )
     for name in runner.sources():
         _schedule(scheduler, name, runner.next_delay(name), jitter, run_and_reschedule)
     log.info("stage=scheduler sources=%d started", len(runner.sources()))

@@ -131,3 +131,17 @@ def test_missing_file_is_a_recorded_failure(session: Session, tmp_path: Path) ->
     summary = replay(Ingestor(session, ClusterSettings()), [tmp_path / "gone.html"])
     assert summary.failed == 1
     assert "gone.html" in (summary.failures[0].error or "")
+
+
+def test_recheck_keeps_every_article_in_an_existing_story(session: Session) -> None:
+    ingestor = replay_fixtures(session)
+    stories_before = session.scalar(select(func.count(Story.id)))
+    merged = ingestor.recheck(datetime(2000, 1, 1, tzinfo=UTC))
+    assert session.scalar(select(func.count(Story.id))) == stories_before - merged
+    orphans = session.scalar(
+        select(func.count(Article.id)).where(~Article.story_id.in_(select(Story.id)))
+    )
+    empty = session.scalar(
+        select(func.count(Story.id)).where(~Story.id.in_(select(Article.story_id)))
+    )
+    assert orphans == 0 and empty == 0
