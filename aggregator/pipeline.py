@@ -256,8 +256,14 @@ class Ingestor:
         """
         applied = 0
         for suggestion in self.index.recheck(since.replace(tzinfo=UTC).timestamp()):
-            if suggestion.item is not None:
-                continue  # single-article moves are suggestions only, for now
+            if suggestion.item is not None:  # single-article moves are suggestions only
+                log.info(
+                    "stage=recheck suggest_move=%s from=%s to=%s",
+                    suggestion.item,
+                    suggestion.source,
+                    suggestion.target,
+                )
+                continue
             into = self.session.get(Story, int(suggestion.target))
             if into is None or self.session.get(Story, int(suggestion.source)) is None:
                 continue
