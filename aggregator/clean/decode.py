@@ -35,6 +35,8 @@ _BOMS = (
 _MULTI_BYTE = re.compile(r"^(?:utf|gb|big5|shift_jis|euc|iso2022|cp9[3-5]\d|hz|johab)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MAX_CONTROL_RATIO = 0.01
+_MAX_DAMAGED_SEQUENCES = 8
+_GOOD_PER_DAMAGED = 20
 _TAG = re.compile(r"<\s*[a-zA-Z!?/]")
 
 
@@ -93,14 +95,44 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
         raise ParseError("empty body")
     if b"\x00" in body[:_SNIFF_BYTES] and _bom_charset(body) is None:
         raise ParseError("binary body (NUL bytes)")
-    for codec in _candidates(body, declared):
+    candidates = _candidates(body, declared)
+    for codec in candidates:
         text = _try_decode(body, codec)
         if text is not None:
             return _checked(text)
-    text = _detected(body)
+    utf8_first = candidates[0] == "utf-8"
+    text = _damaged_utf8(body, _GOOD_PER_DAMAGED) if utf8_first else None
+    text = text if text is not None else _detected(body)
+    # Last resort, before giving up: short UTF-8 pages with a broken byte that detection
+    # could not place either.
+    text = text if text is not None or not utf8_first else _damaged_utf8(body, 0)
     if text is None:
         raise ParseError(f"undecodable body (declared {declared or 'nothing'})")
     return _checked(text)
+
+
+def _damaged_utf8(body: bytes, good_per_damaged: int) -> str | None:
+    """UTF-8 with a few broken sequences (a CMS cutting a teaser mid-character), or None.
+
+    Only when UTF-8 is what the page declared (or the only candidate) and the damage is a
+    handful of sequences: each becomes U+FFFD and the rest of the page keeps its real text.
+    A body with more damage than that is not UTF-8, and goes on to detection.
+    """
+    parts: list[str] = []
+    start = damaged = 0
+    while True:
+        try:
+            parts.append(body[start:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            damaged += 1
+            if damaged > _MAX_DAMAGED_SEQUENCES:
+                return None
+            parts.append(body[start : start + exc.start].decode("utf-8"))
+            start += exc.end
+    # Real UTF-8 pages carry many good multi-byte characters for each broken one.
+    good = sum(len(p.encode("utf-8")) - len(p) for p in parts)
+    return "\ufffd".join(parts) if good >= good_per_damaged * damaged else None
 
 
 def _checked(text: str) -> str:

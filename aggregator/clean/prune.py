@@ -29,11 +29,14 @@ from aggregator.models import Removal, SiteRules
 __all__ = ["prune"]
 
 _NEVER_DROP = frozenset({"html", "body", "head", "main", "article"})
+# A heading is never a widget itself ("nav_nur_die_folie" anchors, "TOC_TITLE_1"); the widget
+# around a widget's heading is.
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _GUARD = "h1, main, [itemprop='articleBody']"
 _MAX_SHARE_OF_PAGE = 0.6
 _SHORT_WIDGET = 300
 _LINKY = 0.5
-_MAX_WIDGET_PROSE = 800
+_MAX_WIDGET_PROSE = 400
 _PROSE_PARAGRAPH = 300
 _UNWRAP_IN_CONTENT = "aside, details, summary, button"
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -151,8 +154,8 @@ def _allowed(cand: _Candidate, text: str, ctx: _Context) -> bool:
     if node.tag in _NEVER_DROP or node.mem_id in ctx.protected:
         return False
     if rule.max_chars is not None:
-        return len(text) <= rule.max_chars
-    if node.mem_id in ctx.content:
+        return len(text) <= rule.max_chars and (not rule.glyph or " " not in text)
+    if node.mem_id in ctx.content or node.tag in _HEADINGS:
         return False
     if ctx.page_chars and len(text) > _MAX_SHARE_OF_PAGE * ctx.page_chars and len(text) > 500:
         return False

@@ -36,13 +36,15 @@ class DomRule:
 
     ``words`` are regular expressions matched against whole hyphen/underscore-separated parts of
     each class or id token (``related`` matches ``related-posts`` and ``jp_related`` but not
-    ``unrelated``). ``max_chars`` limits the rule to small elements (glyphs, labels).
+    ``unrelated``). ``max_chars`` limits the rule to small elements (glyphs, labels); ``glyph``
+    to elements whose text is at most one word (``<i class="x">in italics</i>`` is emphasis).
     """
 
     name: str
     selectors: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     max_chars: int | None = None
+    glyph: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +67,38 @@ WORD_ATTRIBUTES = ("class", "id", "data-testid", "data-component")
 
 # Removed with their content before anything else: never article text.
 STRIP_TAGS = (
-    "script", "style", "noscript", "iframe", "object", "embed", "canvas", "dialog",
-    "select", "option", "input", "textarea", "svg",
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "dialog",
+    "select",
+    "option",
+    "input",
+    "textarea",
+    "svg",
 )
 
 # Class words are matched on hyphen/underscore-separated parts, so "icon" covers "icon-share",
 # "share-icon" and "c-icon--small", and "fa" covers Font Awesome's "fa-twitter".
 _ICON_WORDS = (
-    r"material-icons(?:-\w+)?", r"material-symbols(?:-\w+)?", r"material-design-icon",
-    r"icons?", r"ico", r"fa[srlbdk]?", r"fa-(?:solid|regular|brands|light|thin)", r"glyphicons?",
-    r"bi", r"dashicons", r"ionicons?", r"octicon", r"lucide", r"feather", r"svg-inline--fa",
+    r"material-icons(?:-\w+)?",
+    r"material-symbols(?:-\w+)?",
+    r"material-design-icon",
+    r"icons?",
+    r"ico",
+    r"fa[srlbdk]?",
+    r"fa-(?:solid|regular|brands|light|thin)",
+    r"glyphicons?",
+    r"bi",
+    r"dashicons",
+    r"ionicons?",
+    r"octicon",
+    r"lucide",
+    r"feather",
+    r"svg-inline--fa",
     r"emoji",
 )
 
@@ -84,6 +108,7 @@ DOM_RULES: tuple[DomRule, ...] = (
         selectors=("i[class]", '[aria-hidden="true"]', "[data-icon]"),
         words=_ICON_WORDS,
         max_chars=40,
+        glyph=True,
     ),
     DomRule(
         "dom:skip-link",
@@ -94,55 +119,123 @@ DOM_RULES: tuple[DomRule, ...] = (
     DomRule(
         "dom:share-bar",
         words=(
-            r"share", r"shares", r"sharing", r"sharebar", r"sharetools", r"share\w*buttons?",
-            r"sharedaddy", r"addtoany", r"a2a", r"a2a-kit", r"shareaholic", r"sharethis",
-            r"shariff", r"social", r"socials", r"social\w*(?:share|links|icons|buttons|bar|media)",
+            r"share",
+            r"shares",
+            r"sharing",
+            r"sharebar",
+            r"sharetools",
+            r"share\w*buttons?",
+            r"sharedaddy",
+            r"addtoany",
+            r"a2a",
+            r"a2a-kit",
+            r"shareaholic",
+            r"sharethis",
+            r"shariff",
+            r"social",
+            r"socials",
+            r"social\w*(?:share|links|icons|buttons|bar|media)",
         ),
     ),
     DomRule(
         "dom:related",
         words=(
-            r"related", r"relatedposts", r"related\w*(?:articles|posts|stories|content|links)",
-            r"recommended", r"recommendations?", r"trending", r"most-?(?:popular|read|viewed)",
-            r"popular", r"more-?from", r"more-?stories", r"more-?news", r"also-?read",
-            r"you-?may-?like", r"you-?might-?like", r"taboola", r"outbrain", r"recirc\w*",
-            r"yarpp", r"crp", r"read-?next", r"up-?next", r"next-?article",
+            r"related",
+            r"relatedposts",
+            r"related\w*(?:articles|posts|stories|content|links)",
+            r"recommended",
+            r"recommendations?",
+            r"trending",
+            r"most-?(?:popular|read|viewed)",
+            r"popular",
+            r"more-?from",
+            r"more-?stories",
+            r"more-?news",
+            r"also-?read",
+            r"you-?may-?like",
+            r"you-?might-?like",
+            r"taboola",
+            r"outbrain",
+            r"recirc\w*",
+            r"yarpp",
+            r"crp",
+            r"read-?next",
+            r"up-?next",
+            r"next-?article",
         ),
     ),
     DomRule(
         "dom:newsletter",
         words=(
-            r"newsletters?", r"newsletter\w+", r"subscribe", r"subscription", r"subscribe\w+",
-            r"signup", r"sign-up", r"mailchimp", r"mc4wp", r"optin", r"opt-in", r"email-?capture",
+            r"newsletters?",
+            r"newsletter\w+",
+            r"subscribe",
+            r"subscription",
+            r"subscribe\w+",
+            r"signup",
+            r"sign-up",
+            r"mailchimp",
+            r"mc4wp",
+            r"optin",
+            r"opt-in",
+            r"email-?capture",
         ),
     ),
     DomRule(
         "dom:cookie-banner",
         words=(
-            r"cookies?", r"cookie\w+", r"consent", r"gdpr", r"cmp", r"onetrust", r"cookiebot",
-            r"borlabs", r"cmplz", r"cc-?banner", r"cc-window", r"privacy-?banner", r"usercentrics",
+            r"cookies?",
+            r"cookie\w+",
+            r"consent",
+            r"gdpr",
+            r"cmp",
+            r"onetrust",
+            r"cookiebot",
+            r"borlabs",
+            r"cmplz",
+            r"cc-?banner",
+            r"cc-window",
+            r"privacy-?banner",
+            r"usercentrics",
         ),
     ),
     DomRule(
         "dom:comments",
         words=(
-            r"comments", r"comment-?(?:form|respond|list|area|section)", r"commentform",
-            r"respond", r"disqus(?:-?thread)?",
+            r"comments",
+            r"comment-?(?:form|respond|list|area|section)",
+            r"commentform",
+            r"respond",
+            r"disqus(?:-?thread)?",
         ),
     ),
     DomRule(
         "dom:video-carousel",
         words=(
             r"video-?(?:carousel|playlist|rail|list|strip|shelf|widget|module|gallery)",
-            r"videos", r"playlist", r"jwplayer", r"jw-?player",
+            r"videos",
+            r"playlist",
+            r"jwplayer",
+            r"jw-?player",
         ),
     ),
     DomRule(
         "dom:ad-slot",
         selectors=("[data-ad-slot]", "[data-ad-unit]"),
         words=(
-            r"ad", r"ads", r"adv", r"advert\w*", r"adsbygoogle", r"adslot", r"adunit", r"dfp",
-            r"google-?ad\w*", r"teads", r"outstream", r"sponsor\w*", r"promo",
+            r"ad",
+            r"ads",
+            r"adv",
+            r"advert\w*",
+            r"adsbygoogle",
+            r"adslot",
+            r"adunit",
+            r"dfp",
+            r"google-?ad\w*",
+            r"teads",
+            r"outstream",
+            r"sponsor\w*",
+            r"promo",
         ),
     ),
     DomRule(
@@ -162,7 +255,13 @@ DOM_RULES: tuple[DomRule, ...] = (
         "dom:navigation",
         selectors=("nav", '[role="navigation"]', "body > header", "footer"),
         words=(
-            r"nav", r"navbar", r"menu", r"masthead", r"site-?header", r"site-?footer", r"sidebar",
+            r"nav",
+            r"navbar",
+            r"menu",
+            r"masthead",
+            r"site-?header",
+            r"site-?footer",
+            r"sidebar",
         ),
     ),
     DomRule(
@@ -308,9 +407,65 @@ LINE_RULES: tuple[LineRule, ...] = (
     _line(
         "text:follow-prompt",
         r"follow (?:topics|authors|us)\b.{0,160}",
-        r"follow .{1,40} on (?:twitter|x|facebook|google news).{0,40}",
-        r"(?:sign up|subscribe) (?:for|to) (?:our|the) .{0,40}newsletter.{0,80}",
+        r"follow .{1,40} on (?:twitter|x|facebook|instagram|google news|linkedin).{0,80}",
+        r"(?:folge|folgen sie) (?:uns|.{1,30}) auf .{0,80}",
+        r"síguenos en .{0,80}",
+        r"suivez-nous sur .{0,80}",
+        r"siga-nos (?:no|nas) .{0,80}",
         max_chars=220,
+    ),
+    # Calls to action that open the line: subscribe, sign up, download the app, join.
+    _line(
+        "text:call-to-action",
+        r"(?:subscribe|sign up|register|join|download|get) (?:now |today |here )?"
+        r"(?:to|for|our|the|and)\b.{0,160}",
+        r".{0,120}\b(?:sign up|subscribe|register) here\W*",
+        r"(?:suscríbete|suscribite|hazte miembro|abonnez-vous|inscrivez-vous|jetzt abonnieren"
+        r"|abonnieren sie|melden sie sich|assine|inscreva-se|подпишитесь).{0,160}",
+        max_chars=200,
+    ),
+    # "Read more: <headline>" links set between paragraphs, in the languages we serve.
+    _line(
+        "text:inline-related",
+        r"(?:read more|read also|also read|see also|related|more on this|more|watch|listen)"
+        r"\s*[:：»>|]\s*.{3,200}",
+        r"(?:lea|lee|vea|ver|mira|mire)(?: también| además| más)?\s*[:：»>]\s*.{3,200}",
+        r"(?:le|te) puede interesar\s*[:：»>]?\s*.{0,200}",
+        r"(?:lire|à lire|voir) aussi\s*[:：»>]\s*.{3,200}",
+        r"(?:lesen sie (?:auch|mehr)|auch interessant|mehr zum thema|siehe auch|zum weiterlesen)"
+        r"\s*[:：»>]?\s*.{0,200}",
+        r"(?:leia|veja) (?:também|mais)\s*[:：»>]\s*.{3,200}",
+        r"(?:читайте|смотрите) (?:также|еще)\s*[:：»>]?\s*.{0,200}",
+        r"(?:相关阅读|延伸阅读|推荐阅读|相关新闻|あわせて読みたい|関連記事)\s*[:：]?.{0,100}",
+        max_chars=220,
+    ),
+    # Tag and category runs: "Tags: AI, OpenAI", "Schlagwörter: MDR", "Temas".
+    _line(
+        "text:taxonomy",
+        r"(?:tags?|topics?|temas?|themen|schlagwörter|schlagworte|stichworte|kategorien?"
+        r"|categor(?:y|ies)|categorías?|catégories?|étiquettes|mots-clés|rubriken?|filed under"
+        r"|标签|タグ|теги|рубрики?)"
+        r"(?:\s*[:：].{0,120})?",
+        max_chars=140,
+    ),
+    _line(
+        "text:photo-credit",
+        r"(?:photo|photos|foto|fotos|image|images|bild|bilder|credit|crédits? photos?|photograph"
+        r"|illustration|imagen|imagem|фото|图片|写真)(?:\s*credit)?\s*[:：©].{1,100}",
+        r"(?:\(|\[)?(?:photo|foto|bild|image)\s*[:：].{1,80}(?:\)|\])?",
+        max_chars=120,
+    ),
+    # Whole-line UI labels: buttons and links that extraction keeps as text.
+    _line(
+        "text:ui-label",
+        r"permalink|permalien|enlace permanente|print(?: this)?(?: article| page)?|drucken"
+        r"|imprimir|imprimer|e-?mail|comments?|view comments|leave a (?:comment|reply)|reply"
+        r"|kommentare?|kommentar schreiben|antworten|comentarios?|commentaires?|back to top"
+        r"|nach oben|zurück|weiter|next|previous|(?:next|previous) (?:article|post|story)"
+        r"|(?:nächster|vorheriger) (?:artikel|beitrag)|vorschau auf den nächsten artikel"
+        r"|load more|show more|mehr laden|cargar más|voir plus|listen to (?:this )?article"
+        r"|artikel anhören|escuchar (?:artículo|nota)|écouter (?:l'article|cet article)",
+        max_chars=50,
     ),
     _line(
         "text:related-heading",
@@ -326,9 +481,22 @@ LINE_RULES: tuple[LineRule, ...] = (
     _line("text:ad-label", *(re.escape(a) for a in AD_LABELS), max_chars=60),
     _line(
         "text:toc-heading",
-        r"table of contents", r"contents", r"on this page", r"in this (?:article|story)",
-        r"jump to", r"inhaltsverzeichnis", r"inhalt", r"índice(?: de contenidos?)?", r"contenidos?",
-        r"sommaire", r"table des matières", r"conteúdo", r"目录", r"目錄", r"目次", r"содержание",
+        r"table of contents",
+        r"contents",
+        r"on this page",
+        r"in this (?:article|story)",
+        r"jump to",
+        r"inhaltsverzeichnis",
+        r"inhalt",
+        r"índice(?: de contenidos?)?",
+        r"contenidos?",
+        r"sommaire",
+        r"table des matières",
+        r"conteúdo",
+        r"目录",
+        r"目錄",
+        r"目次",
+        r"содержание",
         max_chars=40,
     ),
 )

@@ -111,7 +111,9 @@ _MONTHS = re.compile(
     re.IGNORECASE,
 )
 _DATE_TOKEN = re.compile(
-    r"(?:published|updated|last updated|posted|on|at|am|um|le|el|de|del|,|:|·|\||/|-|–)(?!\w)"
+    r"(?:published|updated|last updated|last modified|modified|posted|created|on|at|am|um|le|el"
+    r"|de|del|aktualisiert|zuletzt|stand|veröffentlicht|erstellt|actualizado|publicado"
+    r"|mis à jour|publié|atualizado|обновлено|опубликовано|更新|发布|,|:|·|\||/|-|–)(?!\w)"
     r"|\d{1,4}(?:[./-]\d{1,2}){1,2}\.?|\d{1,2}(?::\d{2}){1,2}(?:\s?[ap]\.?m\.?)?|\d{1,4}(?:st|nd|rd|th)?\.?"
     rf"|\d{{4}}年\d{{1,2}}月\d{{1,2}}日|\b(?:{'|'.join(_WEEKDAYS)})\b\.?|\b(?:[A-Z]{{2,4}}|utc|gmt)\b",
     re.IGNORECASE,
