@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser
 from aggregator.clean.classify import link_stats, listing_reason
 from aggregator.clean.decode import decode_html, looks_binary
 from aggregator.clean.extract import ExtractOptions, extract_text
+from aggregator.clean.limits import check_nesting
 from aggregator.clean.metadata import PageMeta, published_fallback, read_metadata
 from aggregator.clean.prune import prune
 from aggregator.clean.text import TextContext, clean_text
@@ -66,6 +67,7 @@ def clean_html(
 ) -> CleanedArticle:
     """Clean one page; ``explain`` keeps the audit trail of removals in the result."""
     html = _text_of(body, charset)
+    check_nesting(html)
     tree = _parse(html)
     meta = read_metadata(tree, url)
     stats = link_stats(tree)

@@ -9,7 +9,6 @@ stays.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -125,7 +124,8 @@ def _show_content_blocks(tree: LexborHTMLParser) -> frozenset[int]:
 def _open_up(node: LexborNode) -> None:
     """A question in <summary> or <button> becomes a paragraph; wrappers trafilatura drops go."""
     if node.tag in ("summary", "button"):
-        paragraph = LexborHTMLParser(f"<p>{html.escape(_text(node))}</p>").css_first("p")
+        # The markup is kept (not just the text) so the icon rules still see the glyphs in it.
+        paragraph = LexborHTMLParser(f"<p>{node.inner_html or ''}</p>").css_first("p")
         if paragraph is not None:
             node.replace_with(paragraph)
     elif node.tag in ("aside", "details"):
