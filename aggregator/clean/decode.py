@@ -18,7 +18,7 @@ from charset_normalizer import from_bytes
 
 from aggregator.errors import ParseError
 
-__all__ = ["decode_html", "looks_binary"]
+__all__ = ["WEB_CHARSETS", "decode_html", "looks_binary"]
 
 _SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(
@@ -35,6 +35,13 @@ _BOMS = (
 _MULTI_BYTE = re.compile(r"^(?:utf|gb|big5|shift_jis|euc|iso2022|cp9[3-5]\d|hz|johab)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MAX_CONTROL_RATIO = 0.01
+# Detection chooses among the legacy encodings the web actually uses (the WHATWG Encoding
+# Standard's list, https://encoding.spec.whatwg.org/#names-and-labels), not DOS code pages.
+WEB_CHARSETS = (
+    "utf_8", "cp1252", "iso8859_15", "cp1250", "iso8859_2", "cp1251", "koi8_r", "koi8_u",
+    "cp1253", "iso8859_7", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "cp874",
+    "shift_jis", "euc_jp", "iso2022_jp", "gb18030", "big5", "euc_kr", "mac_roman",
+)
 _MAX_DAMAGED_SEQUENCES = 8
 _GOOD_PER_DAMAGED = 20
 _TAG = re.compile(r"<\s*[a-zA-Z!?/]")
@@ -71,7 +78,7 @@ def _try_decode(body: bytes, codec: str) -> str | None:
 
 
 def _detected(body: bytes) -> str | None:
-    best = from_bytes(body[:200_000]).best()
+    best = from_bytes(body[:200_000], cp_isolation=list(WEB_CHARSETS)).best()
     codec = _codec(best.encoding) if best is not None else None
     return _try_decode(body, codec) if codec else None
 
