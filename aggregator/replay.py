@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,8 +14,10 @@ from aggregator.store.pages import body_digest, find_page, has_body
 __all__ = ["ReplaySummary", "find_pages", "page_from_file", "replay", "summarise"]
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
-# Below this many pages a worker pool costs more to start than it saves.
+# Below this many pages a worker pool costs more than it saves.
 POOL_THRESHOLD = 16
+# Files read, cleaned and ordered at a time: bounds memory on large replays.
+BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +54,24 @@ def page_from_file(path: Path, fetched_at: datetime | None = None) -> PageInput:
     )
 
 
-def _extractions(pages: list[PageInput], workers: int) -> Iterator[tuple[PageInput, Extraction]]:
-    if workers <= 1 or len(pages) < POOL_THRESHOLD:
-        for page in pages:
-            yield page, extract_page(page)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from zip(pages, pool.map(extract_page, pages, chunksize=4), strict=True)
+def _extract_all(
+    pages: list[PageInput], pool: ProcessPoolExecutor | None
+) -> list[tuple[PageInput, Extraction]]:
+    if pool is None or len(pages) < POOL_THRESHOLD:
+        return [(page, extract_page(page)) for page in pages]
+    return list(zip(pages, pool.map(extract_page, pages, chunksize=4), strict=True))
+
+
+def _publication_order(pair: tuple[PageInput, Extraction]) -> tuple[bool, datetime]:
+    """Oldest first, undated last: the order the pages were new in, as a live feed had them."""
+    article = pair[1].article
+    published = article.published if article else None
+    if published is None:
+        return (True, datetime.min)
+    return (
+        False,
+        published.astimezone(UTC).replace(tzinfo=None) if published.tzinfo else published,
+    )
 
 
 def replay(
@@ -68,21 +81,42 @@ def replay(
     workers: int = 1,
     on_page: Callable[[PageOutcome], None] | None = None,
 ) -> ReplaySummary:
-    """Ingest saved files; unreadable files become failed pages, never an exception."""
-    pages: list[PageInput] = []
+    """Ingest saved files; unreadable files become failed pages, never an exception.
+
+    Files are read and cleaned a batch at a time, and each batch is stored in publication
+    order, so online clustering sees the stories unfold as a live feed would have shown them.
+    """
     outcomes: list[PageOutcome] = []
-    for path in paths:
-        outcome = _read(path, pages)
-        if outcome is not None:
-            outcomes.append(outcome)
-    fresh = [page for page in pages if not _unchanged(ingestor, page)]
-    outcomes.extend(PageOutcome(url=p.url, outcome="unchanged") for p in pages if p not in fresh)
-    for page, extraction in _extractions(fresh, workers):
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        for start in range(0, len(paths), BATCH):
+            outcomes.extend(_replay_batch(ingestor, paths[start : start + BATCH], pool, on_page))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return summarise(outcomes)
+
+
+def _replay_batch(
+    ingestor: Ingestor,
+    paths: list[Path],
+    pool: ProcessPoolExecutor | None,
+    on_page: Callable[[PageOutcome], None] | None,
+) -> list[PageOutcome]:
+    pages: list[PageInput] = []
+    outcomes = [outcome for path in paths if (outcome := _read(path, pages)) is not None]
+    fresh: list[PageInput] = []
+    for page in pages:
+        if _unchanged(ingestor, page):
+            outcomes.append(PageOutcome(url=page.url, outcome="unchanged"))
+        else:
+            fresh.append(page)
+    for page, extraction in sorted(_extract_all(fresh, pool), key=_publication_order):
         outcome = ingestor.store(page, extraction)
         outcomes.append(outcome)
         if on_page:
             on_page(outcome)
-    return summarise(outcomes)
+    return outcomes
 
 
 def _read(path: Path, pages: list[PageInput]) -> PageOutcome | None:
