@@ -17,7 +17,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from aggregator.store.engine import normalize_url, open_database
-
 from tests.support import FIXTURES
 
 POSTGRES_ENV = "AGGREGATOR_TEST_POSTGRES_URL"
