@@ -338,7 +338,7 @@ def _mirror(session: Session, settings: Settings) -> None:
         session.commit()
 
 
-def _runner(session: Session, settings: Settings) -> Runner:
+def _runner(session: Session, settings: Settings, *, refetch: bool = False) -> Runner:
     return Runner(
         session,
         fetch_options=fetch_options(settings),
@@ -346,6 +346,7 @@ def _runner(session: Session, settings: Settings) -> Runner:
         rules=_site_rules(settings),
         workers=settings.schedule_workers or os.cpu_count() or 1,
         max_articles=settings.fetch_max_articles_per_cycle,
+        refetch=refetch,
         policy=IntervalPolicy(settings.schedule_min_interval, settings.schedule_max_interval),
     )
 
@@ -358,14 +359,16 @@ def _runner(session: Session, settings: Settings) -> Runner:
     metavar="NAME",
     help="Only this source (repeatable); default: every enabled source.",
 )
+@click.option("--refetch", is_flag=True, help="Fetch article URLs again even when stored.")
 @click.pass_context
 @_fail_cleanly
-def fetch_command(ctx: click.Context, names: tuple[str, ...]) -> None:
+def fetch_command(ctx: click.Context, names: tuple[str, ...], refetch: bool) -> None:
     """Run one fetch cycle over the sources and exit (for cron and tests)."""
     settings = _settings(ctx)
     with _database(ctx) as (_engine, session):
         _mirror(session, settings)
-        reports = asyncio.run(_fetch_once(_runner(session, settings), names))
+        runner = _runner(session, settings, refetch=refetch)
+        reports = asyncio.run(_fetch_once(runner, names))
     for report in reports:
         click.echo(output.cycle_line(report))
     if not reports:

@@ -73,6 +73,7 @@ class SourceCycle:
         extract: Extractor,
         *,
         max_articles: int = 200,
+        refetch: bool = False,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.session = session
@@ -80,6 +81,7 @@ class SourceCycle:
         self.crawler = crawler
         self.extract = extract
         self.max_articles = max_articles
+        self.refetch = refetch
         self.clock = clock or (lambda: datetime.now(UTC))
 
     async def run(
@@ -100,10 +102,11 @@ class SourceCycle:
         return report
 
     def _new_urls(self, items: Iterable[FeedItem]) -> list[str]:
-        """Canonical URLs not stored yet, newest first, at most ``max_articles``."""
+        """Canonical URLs not stored yet (all with ``refetch``), newest first, at most
+        ``max_articles``."""
         newest_first = sorted(items, key=_published_key, reverse=True)
         urls = list(dict.fromkeys(canonicalize_url(item.url) for item in newest_first))
-        known = known_urls(self.session, urls)
+        known = set() if self.refetch else known_urls(self.session, urls)
         return [url for url in urls if url not in known][: self.max_articles]
 
     async def _discover(
@@ -152,7 +155,9 @@ class SourceCycle:
         *,
         conditional: bool = False,
     ) -> FetchResult | None:
-        etag, modified = load_validators(self.session, url) if conditional else (None, None)
+        # --refetch asks for everything again, feeds included (a 304 would list nothing).
+        ask_again = not conditional or self.refetch
+        etag, modified = (None, None) if ask_again else load_validators(self.session, url)
         outcome = await self.crawler.fetch(CrawlRequest(url, etag=etag, last_modified=modified))
         self._log_fetch(outcome, kind, source_id, report)
         result = outcome.result

@@ -81,6 +81,7 @@ class Runner:
         rules: dict[str, SiteRules] | None = None,
         workers: int = 1,
         max_articles: int = 200,
+        refetch: bool = False,
         policy: IntervalPolicy | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -92,6 +93,7 @@ class Runner:
         self.ingestor = Ingestor(session, cluster, clock=self.clock)
         self.workers = workers
         self.max_articles = max_articles
+        self.refetch = refetch
         self._pool: Executor | None = None
         self._cycle: SourceCycle | None = None
         self._locks: dict[str, asyncio.Lock] = {}
@@ -107,6 +109,7 @@ class Runner:
             crawler,
             self._extract,
             max_articles=self.max_articles,
+            refetch=self.refetch,
             clock=self.clock,
         )
         return self

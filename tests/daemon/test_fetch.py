@@ -26,10 +26,10 @@ from tests.daemon.conftest import FAULT_HOST, FAULT_PATHS, TlsSite
 from tests.support import FIXTURES, REPO, article_expectations
 
 
-def fetch(database_url: str, config: Path) -> tuple[int, str]:
+def fetch(database_url: str, config: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         cli,
-        ["--database", database_url, "--config", str(config), "fetch"],
+        ["--database", database_url, "--config", str(config), "fetch", *extra],
         catch_exceptions=False,
     )
     return result.exit_code, result.stdout + result.stderr
@@ -106,6 +106,20 @@ def test_second_cycle_is_conditional_and_fetches_no_stored_article(
         )
     engine.dispose()
     assert not_modified == len(feeds)
+
+
+def test_refetch_asks_again_and_changes_nothing(
+    database_url: str, tls_site: TlsSite, tmp_path: Path
+) -> None:
+    config = tls_site.config(tmp_path / "a.toml")
+    assert fetch(database_url, config)[0] == 0
+    before = grouping(database_url)
+    tls_site.server.clear()
+    code, out = fetch(database_url, config, "--refetch")
+    assert code == 0, out
+    pages = {r.path for r in tls_site.server.requests if r.path.endswith(".html")}
+    assert len(pages) == len(article_expectations())
+    assert grouping(database_url) == before
 
 
 def test_faults_are_recorded_and_survived(
