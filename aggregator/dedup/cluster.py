@@ -49,7 +49,7 @@ class ClusterSettings:
     lead_weight: float = 1.5
     entity_weight: float = 0.2
     date_conflict_factor: float = 0.75
-    time_scale_days: float = 0.5
+    time_scale_days: float = 0.25
     query_terms: int = 12
     max_candidates: int = 40
     refine: int = 6
@@ -98,6 +98,8 @@ class _Story:
     size: int = 0
     years: set[str] = field(default_factory=set)
     first: float | None = None
+    time_sum: float = 0.0
+    time_count: int = 0
     last: float | None = None
 
 
@@ -165,6 +167,15 @@ class StoryIndex:
         self._expiry: list[tuple[float, str]] = []
         self._newest: float | None = None
         self._by_item: dict[str, str] = {}
+        self._memo: tuple[ClusterItem, Features] | None = None
+
+    def _features(self, item: ClusterItem) -> Features:
+        """Features of ``item``; the last one is kept, as ``insert`` usually follows ``decide``."""
+        if self._memo is not None and self._memo[0] == item:
+            return self._memo[1]
+        features = extract_features(item.title, item.text)
+        self._memo = (item, features)
+        return features
 
     # ----------------------------------------------------------------- weighting
     def _idf(self, term: str) -> float:
@@ -200,7 +211,7 @@ class StoryIndex:
     # ----------------------------------------------------------------- public API
     def decide(self, item: ClusterItem) -> StoryDecision:
         """Where ``item`` belongs; reads the index, changes nothing."""
-        features = extract_features(item.title, item.text)
+        features = self._features(item)
         original = self._find_duplicate(features)
         if original is not None:
             story = self._resolve(original.story)
@@ -238,7 +249,7 @@ class StoryIndex:
 
     def insert(self, item: ClusterItem, story: str, duplicate_of: str | None) -> None:
         """Add ``item`` to story ``story`` (created when new); decides nothing."""
-        features = extract_features(item.title, item.text)
+        features = self._features(item)
         self._count(features)
         key = self._resolve(story)
         record = self._stories.get(key)
@@ -385,9 +396,11 @@ class StoryIndex:
         return _Scored(record.key, score, closest.id if near and closest else None)
 
     def _decay(self, record: _Story, timestamp: float | None) -> float:
-        if timestamp is None or record.last is None or record.first is None:
+        """Damp by the distance to the story's mean time: a story that has run for days
+        grows old even while it keeps receiving articles (news attention fades)."""
+        if timestamp is None or not record.time_count:
             return 1.0
-        gap = max(0.0, record.first - timestamp, timestamp - record.last)
+        gap = abs(timestamp - record.time_sum / record.time_count)
         return 1.0 / (1.0 + gap / (self.settings.time_scale_days * _DAY))
 
     # ----------------------------------------------------------------- updates
@@ -415,6 +428,9 @@ class StoryIndex:
         if duplicate_of is None or not record.members:
             self._absorb(record, member, doc, features)
         record.size += 1
+        if item.timestamp is not None:
+            record.time_sum += item.timestamp
+            record.time_count += 1
         self._touch(record, item.timestamp)
 
     def _absorb(
@@ -470,6 +486,8 @@ class StoryIndex:
         target.norms.clear()
         target.fingerprints.extend(source.fingerprints)
         target.size += source.size
+        target.time_sum += source.time_sum
+        target.time_count += source.time_count
         target.aliases |= source.aliases | {source.key}
         self._alias[source.key] = target.key
         for term in source.posted:

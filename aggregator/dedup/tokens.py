@@ -59,16 +59,22 @@ def word_spans(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in _WORD.finditer(folded)]
 
 
+def _clean(word: str) -> str:
+    if "\u2019" in word:
+        word = word.replace("\u2019", "'")
+    if "'" in word:
+        word = word.removesuffix("'s")
+    return word.replace(".", "") if "." in word else word
+
+
 def tokenize(text: str, *, drop_stop_words: bool = True) -> list[str]:
     """Lower-cased word tokens; CJK runs become character bigrams; apostrophe-s is dropped."""
     tokens: list[str] = []
-    for match in _WORD.finditer(normalize(text)):
-        word = match.group()
-        if _CJK_RUN.fullmatch(word):
+    for word in _WORD.findall(normalize(text)):
+        if word[0] >= "\u3040" and _CJK_RUN.fullmatch(word):
             tokens.extend(_cjk_bigrams(word))
             continue
-        word = word.replace("\u2019", "'").removesuffix("'s").replace(".", "")
-        if not word or (drop_stop_words and word in STOP_WORDS):
-            continue
-        tokens.append(word)
+        word = _clean(word)
+        if word and not (drop_stop_words and word in STOP_WORDS):
+            tokens.append(word)
     return tokens
