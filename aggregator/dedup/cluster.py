@@ -49,7 +49,7 @@ class ClusterSettings:
     lead_weight: float = 1.5
     entity_weight: float = 0.2
     date_conflict_factor: float = 0.75
-    time_scale_days: float = 0.25
+    time_scale_days: float = 0.5
     query_terms: int = 12
     max_candidates: int = 40
     refine: int = 6
@@ -401,7 +401,8 @@ class StoryIndex:
         if timestamp is None or not record.time_count:
             return 1.0
         gap = abs(timestamp - record.time_sum / record.time_count)
-        return 1.0 / (1.0 + gap / (self.settings.time_scale_days * _DAY))
+        # A Cauchy kernel: flat for follow-ups within the scale, falling fast beyond it.
+        return 1.0 / (1.0 + (gap / (self.settings.time_scale_days * _DAY)) ** 2)
 
     # ----------------------------------------------------------------- updates
     def _count(self, features: Features) -> None:
