@@ -17,11 +17,11 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aggregator.dedup.cluster import ClusterSettings
+from aggregator.dedup.metrics import ClusterScores, score_clustering
 from aggregator.dedup.offline import cluster_items, item_from_row
 from aggregator.models import ClusterItem
 
@@ -29,33 +29,8 @@ DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "cluste
 SETS = {"ecbplus-dev": "ecbplus-dev.jsonl", "uci-headlines-dev": "uci-headlines-dev.jsonl.gz"}
 
 
-@dataclass(frozen=True, slots=True)
-class Scores:
-    b3_precision: float
-    b3_recall: float
-    b3_f1: float
-    pair_precision: float
-    pair_recall: float
-    pair_f1: float
-
-
-def _f1(p: float, r: float) -> float:
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def score(gold: list[str], predicted: list[str]) -> Scores:
-    """B-cubed and pairwise precision / recall / F1 of ``predicted`` against ``gold`` labels."""
-    joint = Counter(zip(gold, predicted, strict=True))
-    gold_size, pred_size = Counter(gold), Counter(predicted)
-    n = len(gold)
-    b3p = sum(c * c / pred_size[p] for (_, p), c in joint.items()) / n
-    b3r = sum(c * c / gold_size[g] for (g, _), c in joint.items()) / n
-    pairs = sum(c * (c - 1) / 2 for c in joint.values())
-    pred_pairs = sum(c * (c - 1) / 2 for c in pred_size.values())
-    gold_pairs = sum(c * (c - 1) / 2 for c in gold_size.values())
-    pp = pairs / pred_pairs if pred_pairs else 0.0
-    pr = pairs / gold_pairs if gold_pairs else 0.0
-    return Scores(b3p, b3r, _f1(b3p, b3r), pp, pr, _f1(pp, pr))
+Scores = ClusterScores
+score = score_clustering
 
 
 def load_rows(name: str, data: Path = DATA) -> list[dict[str, Any]]:
