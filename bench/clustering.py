@@ -165,23 +165,31 @@ def replicated(rows: list[dict[str, Any]], total: int) -> Iterator[ClusterItem]:
         copy += 1
 
 
+def _timed(items: Iterator[ClusterItem], marks: list[float], every: int) -> Iterator[ClusterItem]:
+    """Pass ``items`` through, noting the clock each time another ``every`` have been read."""
+    for count, item in enumerate(items, start=1):
+        yield item
+        if count % every == 0:
+            marks.append(time.perf_counter())
+
+
 def scale(settings: ClusterSettings, sizes: list[int], *, trace: bool) -> None:
     rows = load_rows("uci-headlines-dev")
-    print("| articles | total s | ms/article | ms/article (last 10k) | peak MB |")
+    print("| articles | total s | ms/article | ms/article, last 10k | peak MB |")
     print("|---|---|---|---|---|")
     for size in sizes:
         if trace:
             tracemalloc.start()
+        marks: list[float] = []
         start = time.perf_counter()
-        tail_start = start
-        for count, _ in enumerate(cluster_items(replicated(rows, size), settings), start=1):
-            if count == max(1, size - 10_000):
-                tail_start = time.perf_counter()
+        for _ in cluster_items(_timed(replicated(rows, size), marks, 10_000), settings):
+            pass
         elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else _rss_peak_mb()
         if trace:
             tracemalloc.stop()
-        tail = 1000 * (time.perf_counter() - tail_start) / min(size, 10_000)
+        edges = [start, *marks]
+        tail = 1000 * (edges[-1] - edges[-2]) / 10_000 if len(edges) > 1 else float("nan")
         print(f"| {size} | {elapsed:.1f} | {1000 * elapsed / size:.3f} | {tail:.3f} | {peak:.0f} |")
 
 
