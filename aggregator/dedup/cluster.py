@@ -27,7 +27,7 @@ from aggregator.dedup.features import Features, extract_features
 from aggregator.dedup.fingerprint import hamming
 from aggregator.models import ClusterItem, StoryDecision
 
-__all__ = ["ClusterSettings", "Reassignment", "StoryIndex"]
+__all__ = ["ClusterSettings", "Reassignment", "StoryIndex", "rebuild_order"]
 
 _DAY = 86400.0
 _BANDS = 4
@@ -36,26 +36,50 @@ _BAND_BITS = 16
 
 @dataclass(frozen=True, slots=True)
 class ClusterSettings:
-    """Operator settings for clustering; one set for every kind of corpus."""
+    """Operator settings for clustering; one set for every kind of corpus.
 
+    Scores are cosines in [0, 1]. Articles with a body are compared on headline + lead + body
+    (``join_threshold``, ``merge_threshold``); bare headlines on headlines only, whose cosines
+    run lower (``headline_threshold``, ``headline_merge_threshold``).
+    """
+
+    #: Days around an article's time in which stories are candidates; older ones are evicted.
     window_days: float = 3.0
+    #: Minimum score for an article with a body to join a story.
     join_threshold: float = 0.30
+    #: Minimum centroid cosine for two full-text stories the same article joins to be merged.
     merge_threshold: float = 0.70
+    #: Minimum score for a bare headline to join a story.
     headline_threshold: float = 0.20
+    #: Minimum headline-centroid cosine for two headline stories to be merged.
     headline_merge_threshold: float = 0.30
+    #: SimHash bits two bodies may differ by and still be copies (at most 3: 4 bands of 16).
     near_duplicate_bits: int = 3
+    #: TF-IDF cosine of two bodies above which the later one is a rewrite of the earlier.
     near_duplicate_cosine: float = 0.9
+    #: Term-count multiplier for headline words in the full-text vector.
     title_weight: float = 2.0
+    #: Term-count multiplier for the lead (first 60 words) in the full-text vector.
     lead_weight: float = 1.5
+    #: Share of the score given to agreement on names, places and numbers.
     entity_weight: float = 0.2
+    #: Score multiplier when article and story mention years and none in common.
     date_conflict_factor: float = 0.75
+    #: Half-width (days) of the time kernel around a story's mean publication time.
     time_scale_days: float = 0.5
+    #: Salient terms of an article looked up in the inverted index.
     query_terms: int = 12
+    #: Stories scored by centroid cosine per article (the best by shared salient terms).
     max_candidates: int = 40
+    #: Best stories by centroid cosine that are also compared member by member.
     refine: int = 6
+    #: Most recently updated stories kept per index term.
     posting_cap: int = 64
+    #: Terms kept in a story centroid.
     centroid_terms: int = 300
+    #: Most recent members of a story compared with a new article.
     member_sample: int = 16
+    #: How much closer another story must be before recheck suggests moving an article.
     recheck_margin: float = 0.05
 
 
@@ -166,7 +190,7 @@ class StoryIndex:
         self._bands: list[dict[int, list[_Original]]] = [{} for _ in range(_BANDS)]
         self._expiry: list[tuple[float, str]] = []
         self._newest: float | None = None
-        self._by_item: dict[str, str] = {}
+        self._roots: dict[str, str] = {}
         self._memo: tuple[ClusterItem, Features] | None = None
 
     def _features(self, item: ClusterItem) -> Features:
@@ -316,13 +340,8 @@ class StoryIndex:
         return best
 
     def _root(self, item_id: str) -> str:
-        key = self._by_item.get(item_id)
-        record = self._stories.get(key) if key else None
-        if record is not None:
-            for member in record.members:
-                if member.id == item_id and member.duplicate_of:
-                    return member.duplicate_of
-        return item_id
+        """The first-seen original that ``item_id`` copies (itself when it is an original)."""
+        return self._roots.get(item_id, item_id)
 
     # ----------------------------------------------------------------- candidates
     def _salient(self, doc: dict[str, float]) -> list[str]:
@@ -424,7 +443,8 @@ class StoryIndex:
             duplicate_of=duplicate_of,
         )
         record.fingerprints.append((item.id, features.exact, features.simhash))
-        self._by_item[item.id] = record.key
+        if duplicate_of is not None:
+            self._roots[item.id] = self._root(duplicate_of)
         self._register(record.key, item.id, features)
         if duplicate_of is None or not record.members:
             self._absorb(record, member, doc, features)
@@ -496,8 +516,6 @@ class StoryIndex:
             if posting is not None:
                 posting.pop(source.key, None)
             self._post(term, target)
-        for item_id, _, _ in source.fingerprints:
-            self._by_item[item_id] = target.key
         for stamp in (source.first, source.last):
             self._touch(target, stamp)
 
@@ -521,7 +539,7 @@ class StoryIndex:
                 if not posting:
                     del self._postings[term]
         for item_id, exact, fingerprint in record.fingerprints:
-            self._by_item.pop(item_id, None)
+            self._roots.pop(item_id, None)
             if self._exact.get(exact, None) is not None and self._exact[exact].id == item_id:
                 del self._exact[exact]
             if fingerprint is not None:
@@ -595,6 +613,6 @@ def _merged(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def items_in_order(items: Iterable[ClusterItem]) -> list[ClusterItem]:
-    """Items sorted by timestamp (None last), the order a rebuild inserts them in."""
+def rebuild_order(items: Iterable[ClusterItem]) -> list[ClusterItem]:
+    """Items sorted by timestamp (None last): the order in which a rebuild inserts them."""
     return sorted(items, key=lambda i: (i.timestamp is None, i.timestamp or 0.0))

@@ -185,3 +185,15 @@ def test_decide_reads_only() -> None:
     first = index.decide(QUAKE_CHILE_2)
     assert index.decide(QUAKE_CHILE_2) == first
     assert index.stories() == ["chile"]
+
+
+def test_copy_of_a_copy_points_to_the_first_original() -> None:
+    rewrite = ClusterItem(
+        id="rewrite",
+        title=QUAKE_CHILE.title,
+        text=QUAKE_CHILE.text.replace("early on Saturday", "on Saturday morning"),
+        timestamp=T0 + 120,
+    )
+    copy = ClusterItem(id="copy", title="Chile", text=rewrite.text, timestamp=T0 + 240)
+    rows = list(cluster_items([QUAKE_CHILE, rewrite, copy], ClusterSettings()))
+    assert [row["duplicate_of"] for row in rows] == [None, "chile-1", "chile-1"]
