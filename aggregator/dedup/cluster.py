@@ -255,14 +255,15 @@ class StoryIndex:
 
     def _converging(self, scored: list[_Scored], probe: _Probe) -> tuple[str, ...]:
         """Other stories this article also joins whose centroids have grown alike the best one's."""
-        best = self._stories[scored[0].story]
-        centroid = self._probe(getattr(best, probe.field))
+        joined = [s for s in scored[1:] if s.score >= self._threshold(probe, merge=False)]
+        if not joined:
+            return ()
+        centroid = self._probe(getattr(self._stories[scored[0].story], probe.field))
         floor = self._threshold(probe, merge=True)
         return tuple(
             s.story
-            for s in scored[1:]
-            if s.score >= self._threshold(probe, merge=False)
-            and self._cosine(centroid, self._stories[s.story], probe.field) >= floor
+            for s in joined
+            if self._cosine(centroid, self._stories[s.story], probe.field) >= floor
         )
 
     def _threshold(self, probe: _Probe, *, merge: bool) -> float:
