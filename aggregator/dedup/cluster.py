@@ -206,21 +206,26 @@ class StoryIndex:
         """Smoothed idf, counting the article being decided as one more document that has it."""
         return math.log((self._docs + 2) / (self._df.get(term, 0) + 2)) + 1.0
 
+    def _idf_weighted(self, terms: dict[str, float]) -> dict[str, float]:
+        """``weight * idf`` for every term (the hot loop, so :meth:`_idf` is inlined)."""
+        base, df, log = math.log(self._docs + 2) + 1.0, self._df, math.log
+        return {t: w * (base - log(df.get(t, 0) + 2)) for t, w in terms.items()}
+
     def _weigh(self, terms: dict[str, float]) -> dict[str, float]:
-        weighted = {t: w * self._idf(t) for t, w in terms.items()}
+        weighted = self._idf_weighted(terms)
         norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
         return {t: w / norm for t, w in weighted.items()}
 
     def _probe(self, terms: dict[str, float]) -> dict[str, float]:
         """Unit TF-IDF weights times idf once more: dotted with raw counts, gives a cosine."""
-        return {t: w * self._idf(t) for t, w in self._weigh(terms).items()}
+        return self._idf_weighted(self._weigh(terms))
 
     def _norm(self, record: _Story, name: str, terms: dict[str, float]) -> float:
         """Idf-weighted norm of a centroid, cached until it changes or the corpus grows 2%."""
         cached = record.norms.get(name)
         if cached is not None and self._docs <= cached[0] * 1.02 + 1:
             return cached[1]
-        norm = math.sqrt(sum((w * self._idf(t)) ** 2 for t, w in terms.items()))
+        norm = math.sqrt(sum(w * w for w in self._idf_weighted(terms).values()))
         record.norms[name] = (self._docs, norm)
         return norm
 
@@ -377,7 +382,7 @@ class StoryIndex:
         return _Probe(
             field="title" if headline else "doc",
             unit=unit,
-            unit_idf={t: w * self._idf(t) for t, w in unit.items()},
+            unit_idf=self._idf_weighted(unit),
             entities=self._probe(features.entities),
             years=features.years,
             timestamp=item.timestamp,
@@ -581,7 +586,7 @@ class StoryIndex:
     def _recheck_member(self, record: _Story, member: _Member) -> list[Reassignment]:
         if len(record.members) < 2:
             return []
-        probe = {t: w * self._idf(t) for t, w in member.doc.items()}
+        probe = self._idf_weighted(member.doc)
         own = self._cosine(probe, record, "doc")
         best: tuple[float, str] | None = None
         for other in self._nearby(record):
