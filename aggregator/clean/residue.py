@@ -22,6 +22,7 @@ __all__ = [
     "DOM_RULES",
     "LINE_RULES",
     "SENTENCE_RULES",
+    "SENTENCE_TRIGGER",
     "STRIP_TAGS",
     "WORD_ATTRIBUTES",
     "DomRule",
@@ -54,11 +55,12 @@ class LineRule:
     name: str
     pattern: re.Pattern[str]
     max_chars: int = 200
+    source: str = ""
 
 
 def _line(name: str, *alternatives: str, max_chars: int = 200) -> LineRule:
     body = "|".join(f"(?:{a})" for a in alternatives)
-    return LineRule(name, re.compile(rf"^\W*(?:{body})\W*$", re.IGNORECASE), max_chars)
+    return LineRule(name, re.compile(rf"^\W*(?:{body})\W*$", re.IGNORECASE), max_chars, body)
 
 
 # Attributes whose words name a widget. Sites built with CSS-in-JS have hashed class names
@@ -375,8 +377,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     # "2 min read · 13d ago", and with a kicker or byline part: "Explainer · 6 min read".
     _line(
         "text:read-time",
-        rf"(?:[^·|•\n]{{1,40}}[·|•]\s*)*(?:(?:{_BYLINE_PART}){_BYLINE_SEP}?)+"
-        r"(?:\s*[·|•][^·|•\n]{1,40})*",
+        rf"(?:\w[^·|•\n]{{0,39}}[·|•]\s*)*(?:{_BYLINE_PART})(?:{_BYLINE_SEP}(?:{_BYLINE_PART}))*"
+        r"(?:\s*[·|•]\s*\w[^·|•\n]{0,39})*",
         max_chars=80,
     ),
     _line("text:stray-bullet", r"[-–—•·|*>_]*", max_chars=20),
@@ -499,6 +501,13 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"содержание",
         max_chars=40,
     ),
+)
+
+# Words without which no sentence rule can match: lines without them skip the sentence pass.
+SENTENCE_TRIGGER = re.compile(
+    r"generated|liable|responsible|commission|compensation|affiliate|associate|provision"
+    r"|afiliad|affili|original|full (?:article|story)|summar",
+    re.IGNORECASE,
 )
 
 # Sentences dropped from inside a line (AI-summary and affiliate disclaimers, "read the original").

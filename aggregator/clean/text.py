@@ -10,17 +10,23 @@ tag runs (``AIElon MuskOpenAI``), bylines and datelines; then block rules that n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from aggregator.clean.residue import LINE_RULES, SENTENCE_RULES, LineRule, icon_names
+from aggregator.clean.residue import (
+    LINE_RULES,
+    SENTENCE_RULES,
+    SENTENCE_TRIGGER,
+    LineRule,
+    icon_names,
+)
 from aggregator.models import Removal
 
 __all__ = ["TextContext", "TextResult", "clean_text", "strip_icon_words"]
 
 _LIST_MARK = re.compile(r"^(?P<mark>-\s+)?[•·▪●◦‣∙]\s*")
 _GLUED_PREFIX = re.compile(r"^(?P<lead>-\s+)?(?P<icon>[a-z][a-z0-9_]*[a-z0-9])(?=[A-Z\"'“‘(])")
-_GLUED_SUFFIX = re.compile(r"(?P<before>[^\sa-z0-9_])(?P<icon>[a-z][a-z0-9_]*[a-z0-9])\s*$")
+_GLUED_SUFFIX = re.compile(r"(?P<before>[^a-z0-9_])(?P<icon>[a-z][a-z0-9_]*[a-z0-9])$")
 _UNDERSCORE_WORD = re.compile(r"(?<![\w/.@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@#-])")
 _CODE_LIKE = re.compile(r"[=;{}()\[\]<>]|\bdef\b|\bimport\b|\breturn\b")
 # A plain-word icon glued after these ("Watch now!share") is UI; after "." it is a file name or
@@ -125,6 +131,7 @@ _BYLINE_WORDS = re.compile(
 )
 _MAX_TAG_RUN = 80
 _MAX_ORPHAN_WORDS = 5
+_MAX_ICON_LINE = 60
 _MAX_HEADING_CHARS = 40
 _MAX_BYLINE = 120
 
@@ -161,22 +168,24 @@ def _glued_prefix(line: str, found: list[Removal]) -> str:
 
 
 def _glued_suffix(line: str, found: list[Removal]) -> str:
-    match = _GLUED_SUFFIX.search(line)
+    line = line.rstrip()
+    last = line.rsplit(None, 1)[-1] if line else ""
+    match = _GLUED_SUFFIX.search(last)
     if match is None:
         return line
     icon = match["icon"]
     ok = "_" in icon or (match["before"] in _PUNCT_BEFORE and len(icon) >= 4)
     if _is_icon(icon) and ok:
         found.append(Removal("text:icon-ligature", icon))
-        return line[: match.start("icon")].rstrip()
+        return line[: len(line) - len(icon)].rstrip()
     return line
 
 
 def _standalone(line: str, found: list[Removal]) -> str:
-    if _CODE_LIKE.search(line):
+    if (len(line) > _MAX_ICON_LINE and "_" not in line) or _CODE_LIKE.search(line):
         return line
     words = line.split()
-    if words and all(_is_icon(w) for w in words) and line == line.lower():
+    if len(line) <= _MAX_ICON_LINE and all(_is_icon(w) for w in words) and line == line.lower():
         found.extend(Removal("text:icon-ligature", w) for w in words)
         return ""
 
@@ -204,14 +213,39 @@ def _bullets(line: str, found: list[Removal]) -> str:
     return (match["mark"] or "") + line[match.end() :]
 
 
-def _matching(rules: Iterable[LineRule], text: str) -> LineRule | None:
+@lru_cache(maxsize=4)
+def _limits(rules: tuple[LineRule, ...]) -> tuple[int, ...]:
+    return tuple(sorted({rule.max_chars for rule in rules}))
+
+
+@lru_cache(maxsize=64)
+def _combined(
+    rules: tuple[LineRule, ...], length: int
+) -> tuple[tuple[LineRule, ...], re.Pattern[str]]:
+    """The rules that accept a line of ``length`` characters, as one alternation whose matching
+    group names the rule: one regex call per line instead of one per rule. A rule never runs on
+    a line longer than its ``max_chars``, which also bounds any backtracking."""
+    fitting = tuple(rule for rule in rules if rule.max_chars >= length)
+    groups = "|".join(f"(?P<r{i}>{rule.source})" for i, rule in enumerate(fitting))
+    return fitting, re.compile(rf"^\W*(?:{groups})\W*$", re.IGNORECASE)
+
+
+def _matching(rules: tuple[LineRule, ...], text: str) -> LineRule | None:
     stripped = text.strip()
-    return next(
-        (r for r in rules if len(stripped) <= r.max_chars and r.pattern.match(stripped)), None
-    )
+    limits = _limits(rules)
+    bucket = next((limit for limit in limits if limit >= len(stripped)), None)
+    if bucket is None:
+        return None
+    fitting, pattern = _combined(rules, bucket)
+    match = pattern.match(stripped)
+    if match is None or match.lastgroup is None:
+        return None
+    return fitting[int(match.lastgroup[1:])]
 
 
 def _sentences(line: str, found: list[Removal]) -> str:
+    if not SENTENCE_TRIGGER.search(line):
+        return line
     kept: list[str] = []
     for sentence in _SENTENCE_SPLIT.split(line):
         rule = _matching(SENTENCE_RULES, sentence)
