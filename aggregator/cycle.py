@@ -7,6 +7,7 @@ fetched. Every HTTP exchange becomes a ``fetches`` row; every page goes through 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from aggregator.fetch.feeds import discover_feeds, parse_feed
 from aggregator.fetch.links import discover_article_links
 from aggregator.fetch.sitemaps import parse_sitemap
 from aggregator.models import FeedItem, FetchResult, SiteRules, Source
-from aggregator.pipeline import Extraction, Ingestor, PageInput, PageOutcome
+from aggregator.pipeline import Extraction, Ingestor, PageInput, PageOutcome, publication_order
 from aggregator.store.fetches import (
     FetchRecord,
     known_urls,
@@ -51,6 +52,8 @@ class CycleReport:
     outcomes: list[PageOutcome] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     retry_after: float | None = None
+    # fetched and cleaned, waiting for ``SourceCycle.store``
+    pending: list[tuple[PageInput, Extraction]] = field(default_factory=list)
 
     @property
     def new_articles(self) -> int:
@@ -87,19 +90,40 @@ class SourceCycle:
     async def run(
         self, source: Source, source_id: int | None, rules: SiteRules | None = None
     ) -> CycleReport:
+        """Collect and store one source's new pages."""
+        report = await self.collect(source, source_id, rules)
+        self.store([report])
+        return report
+
+    async def collect(
+        self, source: Source, source_id: int | None, rules: SiteRules | None = None
+    ) -> CycleReport:
+        """Discover, fetch and clean the source's new pages; nothing is stored yet but the
+        fetch log (see ``store``)."""
         report = CycleReport(source=source.name)
         items = await self._discover(source, source_id, report)
         wanted = self._new_urls(items)
         report.discovered = len(items)
+        pages = []
         for outcome in await self.crawler.crawl(wanted):
             self._log_fetch(outcome, "page", source_id, report)
             if outcome.result is not None and not outcome.result.not_modified:
                 report.fetched += 1
-                page = _page_input(outcome.result, source, source_id, rules or SiteRules())
-                stored = self.ingestor.store(page, await self.extract(page))
-                report.outcomes.append(stored)
+                pages.append(_page_input(outcome.result, source, source_id, rules or SiteRules()))
+        extractions = await asyncio.gather(*(self.extract(page) for page in pages))
+        report.pending = list(zip(pages, extractions, strict=True))
         self.session.commit()
         return report
+
+    def store(self, reports: list[CycleReport]) -> None:
+        """Store the collected pages of ``reports`` together, oldest article first."""
+        batch = [(report, page, done) for report in reports for page, done in report.pending]
+        batch.sort(key=lambda entry: publication_order(entry[2]))
+        for report, page, extraction in batch:
+            report.outcomes.append(self.ingestor.store(page, extraction))
+        for report in reports:
+            report.pending = []
+        self.session.commit()
 
     def _new_urls(self, items: Iterable[FeedItem]) -> list[str]:
         """Canonical URLs not stored yet (all with ``refetch``), newest first, at most

@@ -40,6 +40,7 @@ __all__ = [
     "PageInput",
     "PageOutcome",
     "extract_page",
+    "publication_order",
     "source_name_for",
 ]
 
@@ -86,6 +87,21 @@ class PageOutcome:
     story_id: int | None = None
     duplicate_of: int | None = None
     error: str | None = None
+
+
+def publication_order(extraction: Extraction) -> tuple[bool, datetime]:
+    """Sort key: oldest article first, undated and failed pages last.
+
+    Online clustering depends on arrival order; storing a batch in this order shows it the
+    stories as they unfolded.
+    """
+    article = extraction.article
+    if article is None or article.published is None:
+        return (True, datetime.min)
+    published = article.published
+    if published.tzinfo is not None:
+        published = published.astimezone(UTC).replace(tzinfo=None)
+    return (False, published)
 
 
 def source_name_for(url: str) -> str:

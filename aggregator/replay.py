@@ -8,10 +8,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aggregator.pipeline import Extraction, Ingestor, PageInput, PageOutcome, extract_page
+from aggregator.pipeline import (
+    Extraction,
+    Ingestor,
+    PageInput,
+    PageOutcome,
+    extract_page,
+    publication_order,
+)
 from aggregator.store.pages import body_digest, find_page, has_body
 
-__all__ = ["ReplaySummary", "find_pages", "page_from_file", "replay", "summarise"]
+__all__ = [
+    "BATCH",
+    "ReplaySummary",
+    "find_pages",
+    "page_from_file",
+    "replay",
+    "store_in_order",
+    "summarise",
+]
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
 # Below this many pages a worker pool costs more than it saves.
@@ -62,18 +77,6 @@ def _extract_all(
     return list(zip(pages, pool.map(extract_page, pages, chunksize=4), strict=True))
 
 
-def _publication_order(pair: tuple[PageInput, Extraction]) -> tuple[bool, datetime]:
-    """Oldest first, undated last: the order the pages were new in, as a live feed had them."""
-    article = pair[1].article
-    published = article.published if article else None
-    if published is None:
-        return (True, datetime.min)
-    return (
-        False,
-        published.astimezone(UTC).replace(tzinfo=None) if published.tzinfo else published,
-    )
-
-
 def replay(
     ingestor: Ingestor,
     paths: list[Path],
@@ -111,8 +114,21 @@ def _replay_batch(
             outcomes.append(PageOutcome(url=page.url, outcome="unchanged"))
         else:
             fresh.append(page)
-    for page, extraction in sorted(_extract_all(fresh, pool), key=_publication_order):
-        outcome = ingestor.store(page, extraction)
+    outcomes.extend(store_in_order(ingestor, _extract_all(fresh, pool), on_page=on_page))
+    return outcomes
+
+
+def store_in_order(
+    ingestor: Ingestor,
+    pairs: list[tuple[PageInput, Extraction]],
+    *,
+    force: bool = False,
+    on_page: Callable[[PageOutcome], None] | None = None,
+) -> list[PageOutcome]:
+    """Store cleaned pages oldest article first (see ``publication_order``)."""
+    outcomes = []
+    for page, extraction in sorted(pairs, key=lambda pair: publication_order(pair[1])):
+        outcome = ingestor.store(page, extraction, force=force)
         outcomes.append(outcome)
         if on_page:
             on_page(outcome)

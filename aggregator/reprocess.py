@@ -8,6 +8,7 @@ Article and story ids change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from aggregator.dedup.cluster import ClusterSettings
 from aggregator.models import SiteRules
 from aggregator.pipeline import Ingestor, PageInput, PageOutcome, extract_page
-from aggregator.replay import ReplaySummary, summarise
+from aggregator.replay import BATCH, ReplaySummary, store_in_order, summarise
 from aggregator.store.pages import page_body
 from aggregator.store.schema import Article, Page, SourceRow, Story
 
@@ -23,8 +24,8 @@ __all__ = ["reprocess"]
 
 
 def _stored_pages(session: Session, rules: dict[str, SiteRules]) -> Iterator[PageInput]:
-    """Pages in arrival order, loaded one at a time (bodies can be large)."""
-    ids = session.scalars(select(Page.id).order_by(Page.fetched_at, Page.id)).all()
+    """Pages in the order they were stored, loaded one at a time (bodies can be large)."""
+    ids = session.scalars(select(Page.id).order_by(Page.id)).all()
     names = {key: name for key, name in session.execute(select(SourceRow.id, SourceRow.name))}
     for page_id in ids:
         page = session.get(Page, page_id)
@@ -62,14 +63,14 @@ def reprocess(
     rules: dict[str, SiteRules] | None = None,
     on_page: Callable[[PageOutcome], None] | None = None,
 ) -> ReplaySummary:
-    """Re-extract and re-cluster every stored page in one pass (one transaction per page)."""
+    """Re-extract and re-cluster every stored page, a batch at a time in publication order
+    (as ``replay`` does), one transaction per page."""
     _clear(session)
     session.commit()
     ingestor = Ingestor(session, settings)
-    outcomes = []
-    for page in _stored_pages(session, rules or {}):
-        outcome = ingestor.store(page, extract_page(page), force=True)
-        outcomes.append(outcome)
-        if on_page:
-            on_page(outcome)
+    outcomes: list[PageOutcome] = []
+    pages = _stored_pages(session, rules or {})
+    while batch := list(islice(pages, BATCH)):
+        pairs = [(page, extract_page(page)) for page in batch]
+        outcomes.extend(store_in_order(ingestor, pairs, force=True, on_page=on_page))
     return summarise(outcomes)

@@ -132,24 +132,42 @@ class Runner:
 
     async def run_source(self, name: str) -> CycleReport:
         """One cycle for one source; never two at once for the same source."""
-        lock = self._locks.setdefault(name, asyncio.Lock())
-        async with lock:
-            return await self._run_source(name)
-
-    async def _run_source(self, name: str) -> CycleReport:
-        row = find_source(self.session, name)
-        if row is None:
-            return CycleReport(source=name, errors=[f"no source named {name}"])
-        source: Source = source_model(row)
-        assert self._cycle is not None, "use Runner as an async context manager"
-        started = self.clock()
-        try:
-            report = await self._cycle.run(source, row.id, self.rules.get(name))
-        except AggregatorError as exc:
-            self.session.rollback()
-            report = CycleReport(source=name, errors=[str(exc)], requests=1)
-        self._record_health(name, source, report, started)
+        (report,) = await self.run_all((name,), only_enabled=False)
         return report
+
+    async def run_all(
+        self, names: tuple[str, ...] = (), *, only_enabled: bool = True
+    ) -> list[CycleReport]:
+        """One cycle over the sources (all enabled ones when ``names`` is empty).
+
+        Every source is fetched and cleaned concurrently, then their new pages are stored
+        together in publication order, then each source's health is recorded.
+        """
+        chosen = list(names) if names and not only_enabled else self.sources(names)
+        started = self.clock()
+        collected = await asyncio.gather(*(self._collect(name) for name in chosen))
+        assert self._cycle is not None, "use Runner as an async context manager"
+        self._cycle.store([report for _source, report in collected])
+        for source, report in collected:
+            if source is not None:
+                self._record_health(source.name, source, report, started)
+        return [report for _source, report in collected]
+
+    async def _collect(self, name: str) -> tuple[Source | None, CycleReport]:
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        if lock.locked():
+            return None, CycleReport(source=name, errors=[f"{name} is already running"])
+        async with lock:
+            row = find_source(self.session, name)
+            if row is None:
+                return None, CycleReport(source=name, errors=[f"no source named {name}"])
+            source: Source = source_model(row)
+            assert self._cycle is not None, "use Runner as an async context manager"
+            try:
+                return source, await self._cycle.collect(source, row.id, self.rules.get(name))
+            except AggregatorError as exc:
+                self.session.rollback()
+                return source, CycleReport(source=name, errors=[str(exc)], requests=1)
 
     def _record_health(
         self, name: str, source: Source, report: CycleReport, started: datetime
@@ -188,7 +206,3 @@ class Runner:
         """Re-check the last window's assignments; returns the merges applied."""
         since = self.clock() - timedelta(days=self.ingestor.settings.window_days)
         return self.ingestor.recheck(since)
-
-    async def run_all(self, names: tuple[str, ...] = ()) -> list[CycleReport]:
-        """One cycle over the sources (all enabled ones when ``names`` is empty)."""
-        return list(await asyncio.gather(*(self.run_source(n) for n in self.sources(names))))
