@@ -14,7 +14,6 @@ import gzip
 import json
 import math
 import time
-import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,32 +164,31 @@ def replicated(rows: list[dict[str, Any]], total: int) -> Iterator[ClusterItem]:
         copy += 1
 
 
-def _timed(items: Iterator[ClusterItem], marks: list[float], every: int) -> Iterator[ClusterItem]:
-    """Pass ``items`` through, noting the clock each time another ``every`` have been read."""
+def _progress(
+    items: Iterator[ClusterItem], checkpoints: set[int], chunk: int
+) -> Iterator[ClusterItem]:
+    """Pass ``items`` through; at each checkpoint print the cost of the last ``chunk`` items."""
+    start = chunk_start = time.perf_counter()
     for count, item in enumerate(items, start=1):
         yield item
-        if count % every == 0:
-            marks.append(time.perf_counter())
+        if count % chunk == 0:
+            now = time.perf_counter()
+            if count in checkpoints:
+                per = 1000 * (now - chunk_start) / chunk
+                mean = 1000 * (now - start) / count
+                peak = _rss_peak_mb()
+                print(f"| {count} | {now - start:.0f} | {mean:.3f} | {per:.3f} | {peak:.0f} |")
+            chunk_start = now
 
 
-def scale(settings: ClusterSettings, sizes: list[int], *, trace: bool) -> None:
+def scale(settings: ClusterSettings, sizes: list[int]) -> None:
+    """One stream up to the largest size; figures at each size: the stream's cost at that point."""
     rows = load_rows("uci-headlines-dev")
-    print("| articles | total s | ms/article | ms/article, last 10k | peak MB |")
-    print("|---|---|---|---|---|")
-    for size in sizes:
-        if trace:
-            tracemalloc.start()
-        marks: list[float] = []
-        start = time.perf_counter()
-        for _ in cluster_items(_timed(replicated(rows, size), marks, 10_000), settings):
-            pass
-        elapsed = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else _rss_peak_mb()
-        if trace:
-            tracemalloc.stop()
-        edges = [start, *marks]
-        tail = 1000 * (edges[-1] - edges[-2]) / 10_000 if len(edges) > 1 else float("nan")
-        print(f"| {size} | {elapsed:.1f} | {1000 * elapsed / size:.3f} | {tail:.3f} | {peak:.0f} |")
+    print("| articles | s so far | ms/article so far | ms/article, last 10k | peak RSS MB |")
+    print("|---|---|---|---|---|", flush=True)
+    stream = _progress(replicated(rows, max(sizes)), set(sizes), 10_000)
+    for _ in cluster_items(stream, settings):
+        pass
 
 
 def _rss_peak_mb() -> float:
@@ -204,11 +202,10 @@ def main() -> None:
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--scale", nargs="*", type=int)
-    parser.add_argument("--tracemalloc", action="store_true", help="exact peak, slower")
     args = parser.parse_args()
     settings = ClusterSettings()
     if args.scale:
-        scale(settings, args.scale, trace=args.tracemalloc)
+        scale(settings, args.scale)
         return
     quality(settings, args.sets, reference=not args.no_reference)
 
