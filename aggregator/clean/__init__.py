@@ -18,7 +18,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from aggregator.clean.classify import link_stats, listing_reason
+from aggregator.clean.classify import declared_listing, link_stats, listing_reason
 from aggregator.clean.decode import decode_html, looks_binary
 from aggregator.clean.extract import ExtractOptions, extract_text
 from aggregator.clean.limits import check_nesting
@@ -70,10 +70,11 @@ def clean_html(
     check_nesting(html)
     tree = _parse(html)
     meta = read_metadata(tree, url)
-    stats = link_stats(tree)
+    declared = declared_listing(meta, url)
+    stats = link_stats(tree) if declared else None
     dom_removals = prune(tree, rules)
     extracted = extract_text(tree.html or "", url=url)
-    reason = listing_reason(meta, stats, extracted, url)
+    reason = listing_reason(declared, stats, extracted)
     if reason is not None:
         raise ExtractError(f"not an article: {reason}")
     cleaned = clean_text(extracted, TextContext(title=meta.title, authors=meta.authors))

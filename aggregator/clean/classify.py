@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from aggregator.clean.metadata import ARTICLE_TYPES, PageMeta
 
-__all__ = ["LinkStats", "link_stats", "listing_reason"]
+__all__ = ["LinkStats", "declared_listing", "link_stats", "listing_reason"]
 
 _LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "blog"})
 _ROOT_PATHS = re.compile(r"^/?(?:index\.\w+|[a-z]{2}(?:-[a-z]{2})?/?)?$", re.IGNORECASE)
@@ -51,7 +51,10 @@ def link_stats(tree: LexborHTMLParser) -> LinkStats:
     return LinkStats(len(anchors), link_chars, _chars(body.text(separator=" ")))
 
 
-def _declared_listing(meta: PageMeta, url: str | None) -> str | None:
+def declared_listing(meta: PageMeta, url: str | None) -> str | None:
+    """What the page says that makes it look like a listing, or None (cheap: metadata only)."""
+    if meta.ld_types & ARTICLE_TYPES or meta.og_type == "article":
+        return None
     if meta.og_type in ("website", "profile", "blog"):
         return f"og:type {meta.og_type}"
     if meta.ld_types & _LISTING_TYPES:
@@ -62,14 +65,13 @@ def _declared_listing(meta: PageMeta, url: str | None) -> str | None:
     return None
 
 
-def listing_reason(
-    meta: PageMeta, stats: LinkStats, text: str, url: str | None = None
-) -> str | None:
-    """Why this page is a listing rather than an article, or None when it is an article."""
-    if meta.ld_types & ARTICLE_TYPES or meta.og_type == "article":
-        return None
-    declared = _declared_listing(meta, url)
-    if declared is None:
+def listing_reason(declared: str | None, stats: LinkStats | None, text: str) -> str | None:
+    """Why this page is a listing rather than an article, or None when it is an article.
+
+    ``declared`` comes from ``declared_listing``; ``stats`` are the unpruned page's link stats,
+    computed only for pages that declare themselves listings.
+    """
+    if declared is None or stats is None:
         return None
     prose = _prose_lines(text)
     if len(text) < _SHORT_TEXT:

@@ -128,14 +128,24 @@ def _url_of(value: Any) -> str | None:
     return _clean(value)
 
 
-def _meta(tree: LexborHTMLParser, *keys: str) -> str | None:
-    for key in keys:
-        for attr in ("property", "name", "itemprop"):
-            node = tree.css_first(f'meta[{attr}="{key}" i]')
-            value = _clean(node.attributes.get("content")) if node is not None else None
-            if value:
-                return value
-    return None
+def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
+    """Every ``<meta>`` content by its lower-cased property / name / itemprop / http-equiv (first
+    one wins), read in one pass."""
+    found: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        value = _clean(attrs.get("content"))
+        if not value:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = attrs.get(attr)
+            if key:
+                found.setdefault(key.lower(), value)
+    return found
+
+
+def _meta(metas: dict[str, str], *keys: str) -> str | None:
+    return next((metas[k.lower()] for k in keys if k.lower() in metas), None)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -147,10 +157,13 @@ def parse_date(value: str | None) -> datetime | None:
         return None
 
 
-def _language(tree: LexborHTMLParser, article: dict[str, Any]) -> str | None:
+def _language(
+    tree: LexborHTMLParser, metas: dict[str, str], article: dict[str, Any]
+) -> str | None:
     html = tree.css_first("html")
     lang = _clean(html.attributes.get("lang")) if html is not None else None
-    lang = lang or _meta(tree, "content-language", "og:locale") or _clean(article.get("inLanguage"))
+    lang = lang or _meta(metas, "content-language", "og:locale")
+    lang = lang or _clean(article.get("inLanguage"))
     # Primary subtag only ("en-US" -> "en"): what the language filter and clustering compare.
     return lang.replace("_", "-").split("-")[0].lower() if lang else None
 
@@ -166,12 +179,14 @@ def _strip_site(title: str | None, site: str | None) -> str | None:
     return title
 
 
-def _title(tree: LexborHTMLParser, article: dict[str, Any], site: str | None) -> str | None:
+def _title(
+    tree: LexborHTMLParser, metas: dict[str, str], article: dict[str, Any], site: str | None
+) -> str | None:
     h1 = tree.css_first("h1")
     title_node = tree.css_first("title")
     return (
         _clean(article.get("headline"))
-        or _strip_site(_meta(tree, "og:title", "twitter:title"), site)
+        or _strip_site(_meta(metas, "og:title", "twitter:title"), site)
         or (_clean(h1.text()) if h1 is not None else None)
         or _strip_site(_clean(title_node.text()) if title_node is not None else None, site)
     )
@@ -193,22 +208,23 @@ def _absolute(href: str | None, base: str | None) -> str | None:
 def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> PageMeta:
     """Metadata a page declares about itself (no htmldate: see ``published_fallback``)."""
     objects = _json_ld(tree)
+    metas = _meta_map(tree)
     article = _article_object(objects)
-    site = _meta(tree, "og:site_name", "application-name")
+    site = _meta(metas, "og:site_name", "application-name")
     publisher = _names(article.get("publisher")) + ((site,) if site else ())
     authors = _people(
-        _names(article.get("author")) or _names(_meta(tree, "author", "article:author")), publisher
+        _names(article.get("author")) or _names(_meta(metas, "author", "article:author")), publisher
     )
-    canonical = _link(tree, "canonical") or _meta(tree, "og:url") or _url_of(article.get("url"))
-    image = _meta(tree, "og:image", "twitter:image") or _url_of(article.get("image"))
+    canonical = _link(tree, "canonical") or _meta(metas, "og:url") or _url_of(article.get("url"))
+    image = _meta(metas, "og:image", "twitter:image") or _url_of(article.get("image"))
     return PageMeta(
-        title=_title(tree, article, site),
+        title=_title(tree, metas, article, site),
         authors=authors,
-        published=parse_date(_clean(article.get("datePublished")) or _meta(tree, *_DATE_META)),
-        language=_language(tree, article),
+        published=parse_date(_clean(article.get("datePublished")) or _meta(metas, *_DATE_META)),
+        language=_language(tree, metas, article),
         canonical_url=_absolute(canonical, url),
         image=_absolute(image, url),
-        og_type=(_meta(tree, "og:type") or "").lower() or None,
+        og_type=(_meta(metas, "og:type") or "").lower() or None,
         ld_types=frozenset().union(*(_types(o) for o in objects)),
         site_name=site,
     )

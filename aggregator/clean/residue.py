@@ -356,6 +356,8 @@ _READ_TIME = (
     r"\d+\s*分で読めます",
     r"読了(?:時間)?\s*\d+\s*分",
     r"\d+\s*мин(?:уты?|ут)?\.?\s*(?:чтения|на чтение)",
+    r"(?:ten tekst )?przeczytasz w .{1,30}", r"czas czytania\W*\d+\s*\w*",
+    r"(?:tempo di lettura|lettura)\W*\d+\s*min\w*", r"\d+\s*min(?:uti)? di lettura",
 )
 _AGO = (
     r"\d+\s*(?:s|m|h|d|w|mo|y|sec|secs|min|mins|hr|hrs|hours?|days?|weeks?|months?|years?)\s*ago",
@@ -466,7 +468,11 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"|nach oben|zurück|weiter|next|previous|(?:next|previous) (?:article|post|story)"
         r"|(?:nächster|vorheriger) (?:artikel|beitrag)|vorschau auf den nächsten artikel"
         r"|load more|show more|mehr laden|cargar más|voir plus|listen to (?:this )?article"
-        r"|artikel anhören|escuchar (?:artículo|nota)|écouter (?:l'article|cet article)",
+        r"|artikel anhören|escuchar (?:artículo|nota)|écouter (?:l'article|cet article)"
+        r"|bild anzeigen|show image|view image|vergrößern|add to cart|in den warenkorb"
+        r"|(?:der )?artikel wurde erfolgreich hinzugefügt|kontakt|contact(?: us)?"
+        r"|weitere informationen|more information|further information|más información"
+        r"|plus d'informations|quellen(?:angaben)?|originalpublikation|original publication",
         max_chars=50,
     ),
     _line(
@@ -478,9 +484,58 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"most (?:read|popular|viewed)",
         r"read next",
         r"up next",
-        max_chars=50,
+        r"(?:contenidos?|artículos|noticias|notas) relacionad[oa]s", r"te puede interesar",
+        r"schon gelesen\??", r"empfohlene (?:beiträge|artikel)", r"das könnte (?:dich|sie) auch"
+        r" interessieren.{0,5}", r"weitere (?:artikel|beiträge|themen|nachrichten|meldungen)"
+        r"(?: zum thema| aus .{1,30})?", r"mehr (?:themen|artikel|zum thema|dazu|news)",
+        r"beiträge aus dem forum", r"auch (?:auf|bei) [\w.-]+\.\w{2,6}",
+        r"articles? (?:liés|similaires|connexes)", r"à lire (?:aussi|également)",
+        r"notícias relacionadas", r"相关(?:文章|阅读|新闻)", r"関連記事",
+        r"похожие (?:статьи|новости)",
+        max_chars=60,
+    ),
+    # Paywall and newsletter prompts: a newsletter line that asks you to sign up, or a prompt
+    # to subscribe to read on.
+    _line(
+        "text:subscribe-prompt",
+        r"(?=.*(?:sign(?:ing)?[ -]?up|subscri|anmeld|abonn|inscri|suscri|registrier))"
+        r".{0,120}newsletter.{0,120}",
+        r".{0,60}to (?:view|read|continue)\b.{0,100}(?:subscri|log ?in|sign in|member).{0,100}",
+        r"pour (?:lire la suite|accéder en illimité).{0,160}", r".{0,60}um weiterzulesen.{0,160}",
+        r".{0,60}para (?:seguir|continuar) leyendo.{0,160}",
+        r".{0,60}already a subscriber.{0,120}", r".{0,30}(?:support|unterstütze|apoya|soutenez)"
+        r" (?:our|unsere?n?|nuestro|notre) (?:work|journalism|arbeit|journalismus|periodismo"
+        r"|journalisme).{0,120}",
+        r".{0,60}would you consider supporting .{0,120}", r"unterstütze [\w.-]+.{0,60}",
+        max_chars=240,
+    ),
+    _line(
+        "text:copyright",
+        r"(?:©|\(c\)|copyright\b).{0,300}", r".{0,200}all rights reserved\.?",
+        r".{0,100}alle rechte vorbehalten\.?", r".{0,100}todos los derechos reservados\.?",
+        r".{0,100}tous droits réservés\.?",
+        max_chars=320,
+    ),
+    _line(
+        "text:caption",
+        r"(?:abbildung|abb\.|figure|fig\.|grafik|grafico|gráfico|beitragsbild|titelbild"
+        r"|bildquelle|bildnachweis|foto ?credits?|image source)\s*\d*\s*[:：].{1,200}",
+        max_chars=220,
+    ),
+    _line(
+        "text:agency-signature",
+        r"(?:[a-z]{2,5}(?:/[a-z]{2,5})*\s*/\s*)?(?:pap|dpa|afp|apa|efe|ansa|reuters|kna|epd|sda"
+        r"|ats|ddp|kap)(?:\s*/\s*[a-z]{2,5})*",
+        max_chars=40,
     ),
     _line("text:ad-label", *(re.escape(a) for a in AD_LABELS), max_chars=60),
+    # "ANZEIGE - Heute mal ausgehen?", "*Werbung. Dieser Beitrag ..."
+    _line(
+        "text:ad-label",
+        r"\*?(?:anzeige|werbung|advertisement|sponsored|publicidad|publicité|pubblicità)"
+        r"\s*[-:.|–]\s*.{0,200}",
+        max_chars=220,
+    ),
     _line(
         "text:toc-heading",
         r"table of contents",
@@ -506,7 +561,7 @@ LINE_RULES: tuple[LineRule, ...] = (
 # Words without which no sentence rule can match: lines without them skip the sentence pass.
 SENTENCE_TRIGGER = re.compile(
     r"generated|liable|responsible|commission|compensation|affiliate|associate|provision"
-    r"|afiliad|affili|original|full (?:article|story)|summar",
+    r"|afiliad|affili|original|full (?:article|story)|summar|references to products|enthält",
     re.IGNORECASE,
 )
 
@@ -532,6 +587,8 @@ SENTENCE_RULES: tuple[LineRule, ...] = (
         r".*wir erhalten (?:eine )?provision.*",
         r".*enlaces de afiliados.*",
         r".*liens affiliés.*",
+        r".*(?:contains?|includes?) references to products.*",
+        r".*(?:dieser beitrag )?enthält (?:werbung|affiliate|anzeigen).*",
         max_chars=400,
     ),
     _line(

@@ -132,6 +132,14 @@ _BYLINE_WORDS = re.compile(
 _MAX_TAG_RUN = 80
 _MAX_ORPHAN_WORDS = 5
 _MAX_ICON_LINE = 60
+_MAX_HEADLINE_CHARS = 120
+_MAX_HEADLINE_WORDS = 16
+# A removed line whose rule is a key here takes the lines that follow it while they look like
+# the rest of its block; they are recorded under the value.
+BLOCK_FOLLOWERS = {
+    "text:video-listing": "text:video-listing",
+    "text:related-heading": "text:related-list",
+}
 _MAX_HEADING_CHARS = 40
 _MAX_BYLINE = 120
 
@@ -318,17 +326,33 @@ def _is_heading_like(line: str) -> bool:
     )
 
 
-def _drop_video_blocks(lines: list[str], flags: list[str | None], found: list[Removal]) -> None:
-    """After a video-listing line, its channel name and 'This video ...' blurb go too."""
-    in_block = False
+def _is_headline(line: str) -> bool:
+    """A teaser headline: short, and not a sentence that ends in a full stop."""
+    return (
+        0 < len(line) <= _MAX_HEADLINE_CHARS
+        and len(line.split()) <= _MAX_HEADLINE_WORDS
+        and not line.endswith((".", "。", ":", ";"))
+    )
+
+
+def _follows(rule: str, line: str) -> bool:
+    if rule == "text:video-listing":
+        return _is_heading_like(line) or line.lower().startswith("this video")
+    return _is_headline(line)
+
+
+def _drop_blocks(lines: list[str], flags: list[str | None], found: list[Removal]) -> None:
+    """Lines that belong to a removed block go with it: a video listing's channel name and
+    'This video ...' blurb; the teaser headlines under a 'Related articles' heading."""
+    block: str | None = None
     for i, line in enumerate(lines):
-        if flags[i] == "text:video-listing":
-            in_block = True
-        elif in_block and (_is_heading_like(line) or line.lower().startswith("this video")):
-            found.append(Removal("text:video-listing", line))
+        if flags[i] in BLOCK_FOLLOWERS:
+            block = flags[i]
+        elif block is not None and line and _follows(block, line):
+            found.append(Removal(BLOCK_FOLLOWERS[block], line))
             lines[i] = ""
         elif line:
-            in_block = False
+            block = None
 
 
 def _drop_orphan_headings(lines: list[str], found: list[Removal]) -> list[str]:
@@ -357,6 +381,6 @@ def clean_text(text: str, ctx: TextContext | None = None) -> TextResult:
         before = len(found)
         lines.append(_clean_line(raw, context, found))
         flags.append(found[-1].rule if len(found) > before and not lines[-1] else None)
-    _drop_video_blocks(lines, flags, found)
+    _drop_blocks(lines, flags, found)
     kept = _drop_orphan_headings(lines, found)
     return TextResult("\n".join(kept), tuple(found))
