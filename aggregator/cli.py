@@ -35,7 +35,14 @@ from aggregator.replay import ReplaySummary, find_pages, replay
 from aggregator.reprocess import reprocess
 from aggregator.runner import IntervalPolicy, Runner
 from aggregator.scheduler import serve
-from aggregator.settings import SETTINGS, SOURCE_KEYS, Settings, load_settings, parse_interval
+from aggregator.settings import (
+    SETTINGS,
+    SOURCE_KEYS,
+    Settings,
+    load_settings,
+    parse_interval,
+    setting_field_names,
+)
 from aggregator.store.engine import migrate, open_database
 from aggregator.store.queries import latest_stories, story_detail
 from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
@@ -66,7 +73,14 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def cluster_settings(settings: Settings) -> ClusterSettings:
-    return ClusterSettings(window_days=settings.cluster_window_days)
+    """The ``cluster.*`` settings, by name, onto the clustering stage's own settings."""
+    prefix = "cluster_"
+    chosen = {
+        name.removeprefix(prefix): getattr(settings, name)
+        for name in setting_field_names()
+        if name.startswith(prefix)
+    }
+    return ClusterSettings(**chosen)
 
 
 @contextmanager

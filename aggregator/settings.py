@@ -99,6 +99,23 @@ SETTINGS: tuple[Setting, ...] = (
         3.0,
         "days around an article's publication time in which it can join a story",
     ),
+    Setting("cluster.join_threshold", 0.30, "minimum score for a full article to join a story"),
+    Setting(
+        "cluster.merge_threshold", 0.70, "centroid cosine at which two full-text stories merge"
+    ),
+    Setting("cluster.headline_threshold", 0.20, "minimum score for a bare headline to join"),
+    Setting(
+        "cluster.headline_merge_threshold",
+        0.30,
+        "headline-centroid cosine at which two headline-only stories merge",
+    ),
+    Setting("cluster.near_duplicate_bits", 3, "SimHash bits two copies may differ by (at most 3)"),
+    Setting(
+        "cluster.near_duplicate_cosine",
+        0.9,
+        "body cosine above which a later article is a rewrite of an earlier one",
+    ),
+    Setting("cluster.time_scale_days", 0.5, "half-width in days of the time kernel around a story"),
 )
 
 SOURCE_KEYS: tuple[Setting, ...] = (
@@ -146,6 +163,13 @@ class Settings:
     schedule_jitter: float = 0.1
     schedule_workers: int = 0
     cluster_window_days: float = 3.0
+    cluster_join_threshold: float = 0.30
+    cluster_merge_threshold: float = 0.70
+    cluster_headline_threshold: float = 0.20
+    cluster_headline_merge_threshold: float = 0.30
+    cluster_near_duplicate_bits: int = 3
+    cluster_near_duplicate_cosine: float = 0.9
+    cluster_time_scale_days: float = 0.5
     sources: tuple[SourceConfig, ...] = ()
     config_path: str | None = None
 

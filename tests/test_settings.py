@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.cli import cluster_settings
+from aggregator.dedup.cluster import ClusterSettings
 from aggregator.errors import ConfigError
 from aggregator.settings import (
     DEFAULT_DATABASE_URL,
@@ -117,3 +119,12 @@ def test_missing_config_file(tmp_path: Path) -> None:
 )
 def test_intervals(text: object, seconds: float) -> None:
     assert parse_interval(text) == seconds
+
+
+def test_cluster_settings_match_the_clustering_stage_and_its_defaults() -> None:
+    stage = ClusterSettings()
+    for setting in SETTINGS:
+        if setting.name.startswith("cluster."):
+            field = setting.name.removeprefix("cluster.")
+            assert getattr(stage, field) == setting.default, setting.name
+    assert cluster_settings(load_settings(environ={})) == stage
