@@ -50,7 +50,7 @@ class ClusterSettings:
     #: Minimum centroid cosine for two full-text stories the same article joins to be merged.
     merge_threshold: float = 0.70
     #: Minimum score for a bare headline to join a story.
-    headline_threshold: float = 0.20
+    headline_threshold: float = 0.23
     #: Minimum headline-centroid cosine for two headline stories to be merged.
     headline_merge_threshold: float = 0.30
     #: SimHash bits two bodies may differ by and still be copies (at most 3: 4 bands of 16).
