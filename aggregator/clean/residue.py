@@ -411,7 +411,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     _line(
         "text:follow-prompt",
         r"follow (?:topics|authors|us)\b.{0,160}",
-        r"follow .{1,40} on (?:twitter|x|facebook|instagram|google news|linkedin).{0,80}",
+        r"follow .{1,40} on (?:twitter|x|facebook|instagram|google news|linkedin).{0,160}",
+        r"s[ií]guenos en .{0,160}",
         r"(?:folge|folgen sie) (?:uns|.{1,30}) auf .{0,80}",
         r"síguenos en .{0,80}",
         r"suivez-nous sur .{0,80}",
@@ -440,6 +441,7 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"\s*[:：»>]?\s*.{0,200}",
         r"(?:leia|veja) (?:também|mais)\s*[:：»>]\s*.{3,200}",
         r"(?:читайте|смотрите) (?:также|еще)\s*[:：»>]?\s*.{0,200}",
+        r"(?:auch lesen|lesen sie hier|puedes ver|ver también|mira también)\s*[:：»>]\s*.{3,200}",
         r"(?:相关阅读|延伸阅读|推荐阅读|相关新闻|あわせて読みたい|関連記事)\s*[:：]?.{0,100}",
         max_chars=220,
     ),
@@ -472,7 +474,9 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"|bild anzeigen|show image|view image|vergrößern|add to cart|in den warenkorb"
         r"|(?:der )?artikel wurde erfolgreich hinzugefügt|kontakt|contact(?: us)?"
         r"|weitere informationen|more information|further information|más información"
-        r"|plus d'informations|quellen(?:angaben)?|originalpublikation|original publication",
+        r"|plus d'informations|quellen(?:angaben)?|originalpublikation|original publication"
+        r"|release date|publication date|veröffentlichung|fecha de publicación"
+        r"|date de publication",
         max_chars=50,
     ),
     _line(
@@ -484,9 +488,12 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"most (?:read|popular|viewed)",
         r"read next",
         r"up next",
-        r"(?:contenidos?|artículos|noticias|notas) relacionad[oa]s", r"te puede interesar",
+        r"(?:contenidos?|artículos?|noticias?|notas?) relacionad[oa]s?", r"te puede interesar",
+        r"(?:más|more|mehr) (?:sobre|on|about|zu|zum|from) .{1,40}",
+        r"(?:das|dieses) thema könnte (?:dich|sie) auch interessieren",
         r"schon gelesen\??", r"empfohlene (?:beiträge|artikel)", r"das könnte (?:dich|sie) auch"
-        r" interessieren.{0,5}", r"weitere (?:artikel|beiträge|themen|nachrichten|meldungen)"
+        r" interessieren.{0,5}",
+        r"weitere (?:\w+ )?(?:artikel|beiträge|themen|nachrichten|meldungen)"
         r"(?: zum thema| aus .{1,30})?", r"mehr (?:themen|artikel|zum thema|dazu|news)",
         r"beiträge aus dem forum", r"auch (?:auf|bei) [\w.-]+\.\w{2,6}",
         r"articles? (?:liés|similaires|connexes)", r"à lire (?:aussi|également)",
@@ -513,7 +520,7 @@ LINE_RULES: tuple[LineRule, ...] = (
         "text:copyright",
         r"(?:©|\(c\)|copyright\b).{0,300}", r".{0,200}all rights reserved\.?",
         r".{0,100}alle rechte vorbehalten\.?", r".{0,100}todos los derechos reservados\.?",
-        r".{0,100}tous droits réservés\.?",
+        r".{0,100}tous droits réservés\.?", r"materiał chroniony prawem autorskim.{0,160}",
         max_chars=320,
     ),
     _line(

@@ -221,31 +221,34 @@ def _bullets(line: str, found: list[Removal]) -> str:
     return (match["mark"] or "") + line[match.end() :]
 
 
-@lru_cache(maxsize=4)
-def _limits(rules: tuple[LineRule, ...]) -> tuple[int, ...]:
-    return tuple(sorted({rule.max_chars for rule in rules}))
+_RULE_SETS = {"line": LINE_RULES, "sentence": SENTENCE_RULES}
 
 
 @lru_cache(maxsize=64)
-def _combined(
-    rules: tuple[LineRule, ...], length: int
-) -> tuple[tuple[LineRule, ...], re.Pattern[str]]:
-    """The rules that accept a line of ``length`` characters, as one alternation whose matching
-    group names the rule: one regex call per line instead of one per rule. A rule never runs on
-    a line longer than its ``max_chars``, which also bounds any backtracking."""
-    fitting = tuple(rule for rule in rules if rule.max_chars >= length)
+def _combined(kind: str, length: int) -> tuple[tuple[LineRule, ...], re.Pattern[str] | None]:
+    """The ``kind`` rules that accept a line of ``length`` characters, as one alternation whose
+    matching group names the rule: one regex call per line instead of one per rule. A rule never
+    runs on a line longer than its ``max_chars``, which also bounds any backtracking. Keyed by
+    the set's name and the length, which hash cheaply (the rule tuples do not)."""
+    fitting = tuple(rule for rule in _RULE_SETS[kind] if rule.max_chars >= length)
+    if not fitting:
+        return fitting, None
     groups = "|".join(f"(?P<r{i}>{rule.source})" for i, rule in enumerate(fitting))
     return fitting, re.compile(rf"^\W*(?:{groups})\W*$", re.IGNORECASE)
 
 
-def _matching(rules: tuple[LineRule, ...], text: str) -> LineRule | None:
+@lru_cache(maxsize=4)
+def _limits(kind: str) -> tuple[int, ...]:
+    return tuple(sorted({rule.max_chars for rule in _RULE_SETS[kind]}))
+
+
+def _matching(kind: str, text: str) -> LineRule | None:
     stripped = text.strip()
-    limits = _limits(rules)
-    bucket = next((limit for limit in limits if limit >= len(stripped)), None)
+    bucket = next((limit for limit in _limits(kind) if limit >= len(stripped)), None)
     if bucket is None:
         return None
-    fitting, pattern = _combined(rules, bucket)
-    match = pattern.match(stripped)
+    fitting, pattern = _combined(kind, bucket)
+    match = pattern.match(stripped) if pattern is not None else None
     if match is None or match.lastgroup is None:
         return None
     return fitting[int(match.lastgroup[1:])]
@@ -256,7 +259,7 @@ def _sentences(line: str, found: list[Removal]) -> str:
         return line
     kept: list[str] = []
     for sentence in _SENTENCE_SPLIT.split(line):
-        rule = _matching(SENTENCE_RULES, sentence)
+        rule = _matching("sentence", sentence)
         if rule is None:
             kept.append(sentence)
         else:
@@ -291,7 +294,7 @@ def _is_dateline(line: str) -> bool:
 
 def _line_verdict(line: str, ctx: TextContext) -> str | None:
     """The rule that drops this whole line, or None to keep it."""
-    rule = _matching(LINE_RULES, line)
+    rule = _matching("line", line)
     if rule is not None:
         return rule.name
     if _is_tag_run(line):
