@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -28,8 +29,6 @@ def item_from_row(row: dict[str, Any]) -> ClusterItem:
 
 def read_jsonl_items(path: str | Path) -> Iterator[ClusterItem]:
     """Yield one item per non-blank line of a JSON-lines file (gzip when it ends in ``.gz``)."""
-    import gzip
-
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as handle:
         for line in handle:
