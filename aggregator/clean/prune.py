@@ -76,7 +76,12 @@ def _candidates(tree: LexborHTMLParser) -> Iterator[_Candidate]:
             yield from (_Candidate(n, rule) for n in tree.css(", ".join(rule.selectors)))
     # Pages repeat the same class strings hundreds of times: match each distinct one once.
     seen: dict[str, DomRule | None] = {}
+    visited: set[int] = set()
+    # lexbor returns a node once per selector of a group it matches: skip the repeats.
     for node in tree.css(", ".join(f"[{name}]" for name in WORD_ATTRIBUTES)):
+        if node.mem_id in visited:
+            continue
+        visited.add(node.mem_id)
         raw = _attr_words(node)
         if raw not in seen:
             seen[raw] = _word_rule(raw)
@@ -195,9 +200,12 @@ def prune(tree: LexborHTMLParser, rules: SiteRules | None = None) -> tuple[Remov
         content=_show_content_blocks(tree),
     )
     chosen: dict[int, tuple[_Candidate, str]] = {}
+    judged: set[tuple[int, str]] = set()
     for cand in (*_site_drops(tree, site.drop), *_candidates(tree)):
-        if cand.node.mem_id in chosen:
+        key = (cand.node.mem_id, cand.rule.name)
+        if cand.node.mem_id in chosen or key in judged:
             continue
+        judged.add(key)
         text = _text(cand.node)
         if cand.rule.name == "site:drop" or _allowed(cand, text, ctx):
             chosen[cand.node.mem_id] = (cand, text)
