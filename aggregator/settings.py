@@ -103,7 +103,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "cluster.merge_threshold", 0.70, "centroid cosine at which two full-text stories merge"
     ),
-    Setting("cluster.headline_threshold", 0.20, "minimum score for a bare headline to join"),
+    Setting("cluster.headline_threshold", 0.23, "minimum score for a bare headline to join"),
     Setting(
         "cluster.headline_merge_threshold",
         0.30,
@@ -165,7 +165,7 @@ class Settings:
     cluster_window_days: float = 3.0
     cluster_join_threshold: float = 0.30
     cluster_merge_threshold: float = 0.70
-    cluster_headline_threshold: float = 0.20
+    cluster_headline_threshold: float = 0.23
     cluster_headline_merge_threshold: float = 0.30
     cluster_near_duplicate_bits: int = 3
     cluster_near_duplicate_cosine: float = 0.9
