@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -81,6 +81,9 @@ class ClusterSettings:
     member_sample: int = 16
     #: How much closer another story must be before recheck suggests moving an article.
     recheck_margin: float = 0.05
+    #: Stories that took an article among the last this many are kept past the window, so a
+    #: backfill of older articles (a new source's archive) still clusters among itself.
+    keep_recent: int = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,7 @@ class _Story:
     time_sum: float = 0.0
     time_count: int = 0
     last: float | None = None
+    arrival: int = 0  # insert sequence number of the latest member
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +193,9 @@ class StoryIndex:
         self._exact: dict[str, _Original] = {}
         self._bands: list[dict[int, list[_Original]]] = [{} for _ in range(_BANDS)]
         self._expiry: list[tuple[float, str]] = []
+        # Stories past the window but still recent in arrival order, oldest arrival first.
+        self._aging: deque[tuple[int, str]] = deque()
+        self._arrivals = 0
         self._newest: float | None = None
         self._roots: dict[str, str] = {}
         self._memo: tuple[ClusterItem, Features] | None = None
@@ -285,6 +292,8 @@ class StoryIndex:
         record = self._stories.get(key)
         if record is None:
             record = self._stories[key] = _Story(key=key)
+        self._arrivals += 1
+        record.arrival = self._arrivals
         self._attach(record, item, features, duplicate_of)
         self._evict()
 
@@ -297,6 +306,7 @@ class StoryIndex:
         if target is None:
             target = self._stories[target_key] = _Story(key=target_key)
         source = self._stories.pop(other_key)
+        target.arrival = max(target.arrival, source.arrival)
         self._fold(target, source)
 
     def story_title(self, story: str) -> str:
@@ -529,12 +539,29 @@ class StoryIndex:
     def _evict(self) -> None:
         if self._newest is None:
             return
+        # A story leaves when it is older than the window AND no recent article joined it:
+        # the newest timestamp alone would evict an out-of-order (backfilled) story the moment
+        # it was created.
         horizon = self._newest - self.settings.window_days * _DAY
+        recent = self._arrivals - self.settings.keep_recent
         while self._expiry and self._expiry[0][0] < horizon:
             last, key = heapq.heappop(self._expiry)
             record = self._stories.get(key)
-            if record is not None and record.last == last:
+            if record is None or record.last != last:
+                continue
+            if record.arrival > recent:
+                self._aging.append((record.arrival, key))
+            else:
                 self._drop(record)
+        while self._aging and self._aging[0][0] <= recent:
+            arrival, key = self._aging.popleft()
+            record = self._stories.get(key)
+            if record is None or (record.last or 0.0) >= horizon:
+                continue
+            if record.arrival == arrival:
+                self._drop(record)
+            else:  # an article joined since: wait until that arrival is old too
+                self._aging.append((record.arrival, key))
 
     def _drop(self, record: _Story) -> None:
         del self._stories[record.key]

@@ -118,7 +118,8 @@ def test_chinese_and_japanese_headlines_cluster_by_character_bigrams() -> None:
 
 
 def test_window_eviction_forgets_old_stories() -> None:
-    settings = ClusterSettings(window_days=3.0)
+    # keep_recent=1: only the story of the very latest article outlives the window
+    settings = ClusterSettings(window_days=3.0, keep_recent=1)
     index = StoryIndex(settings)
     index.insert(QUAKE_CHILE, "chile", None)
     later = ClusterItem(id="later", title="Unrelated", text="", timestamp=T0 + 10 * DAY)
@@ -197,3 +198,46 @@ def test_copy_of_a_copy_points_to_the_first_original() -> None:
     copy = ClusterItem(id="copy", title="Chile", text=rewrite.text, timestamp=T0 + 240)
     rows = list(cluster_items([QUAKE_CHILE, rewrite, copy], ClusterSettings()))
     assert [row["duplicate_of"] for row in rows] == [None, "chile-1", "chile-1"]
+
+
+def test_backfilled_older_articles_still_cluster_among_themselves() -> None:
+    """A source's archive arriving after newer news must not be evicted on arrival."""
+    index = StoryIndex(ClusterSettings())
+    june = 1_780_000_000.0
+    april = june - 60 * 86400
+    stream = [
+        ClusterItem(
+            "new",
+            "Central bank cuts rates to two percent",
+            "The central bank cut its key rate to two percent on Wednesday.",
+            "a",
+            "",
+            june,
+        ),
+        ClusterItem(
+            "old-1",
+            "Volcano erupts on Iceland's Reykjanes peninsula",
+            "A volcano erupted near Grindavik on the Reykjanes peninsula, Iceland's "
+            "meteorological office said, sending lava towards the evacuated town.",
+            "b",
+            "",
+            april,
+        ),
+        ClusterItem(
+            "old-2",
+            "Reykjanes volcano eruption sends lava toward Grindavik",
+            "Lava from a volcano on Iceland's Reykjanes peninsula flowed towards the "
+            "evacuated town of Grindavik after the eruption, the meteorological office "
+            "said.",
+            "c",
+            "",
+            april + 3600,
+        ),
+    ]
+    stories = {}
+    for item in stream:
+        decision = index.decide(item)
+        stories[item.id] = decision.story or item.id
+        index.insert(item, stories[item.id], decision.duplicate_of)
+    assert stories["old-2"] == stories["old-1"]
+    assert stories["new"] != stories["old-1"]
