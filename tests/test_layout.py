@@ -27,8 +27,10 @@ def imported_modules(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            # `from aggregator import store` imports aggregator.store
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
