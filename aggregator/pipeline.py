@@ -25,8 +25,8 @@ from aggregator.store.articles import (
     ArticleRecord,
     IndexedArticle,
     find_article_by_url,
+    indexed,
     insert_article,
-    moment_of,
     recent_articles,
     update_article,
 )
@@ -247,7 +247,7 @@ class Ingestor:
         return PageOutcome(page.url, "duplicate", known.id, known.story_id, known.id)
 
     def _assign_story(self, page: PageInput, article: Article) -> PageOutcome:
-        item = _cluster_item(_indexed(article, "replay" if page.replayed else "fetch"))
+        item = _cluster_item(indexed(article, "replay" if page.replayed else "fetch"))
         decision = self.index.decide(item)
         now = self.clock().replace(tzinfo=None)
         story = self._story_for(decision.story, article, now)
@@ -308,19 +308,6 @@ def _with_canonical_url(page: PageInput, article: CleanedArticle | None) -> Page
     if not page.replayed or article is None or not article.canonical_url:
         return page
     return replace(page, url=canonicalize_url(article.canonical_url))
-
-
-def _indexed(article: Article, origin: str) -> IndexedArticle:
-    return IndexedArticle(
-        id=article.id,
-        title=article.title,
-        text=article.text,
-        url=article.url,
-        source_name=article.source_name,
-        timestamp=moment_of(article.published_at, article.first_seen, origin),
-        story_id=article.story_id,
-        duplicate_of=article.duplicate_of,
-    )
 
 
 def _cluster_item(stored: IndexedArticle) -> ClusterItem:

@@ -17,6 +17,7 @@ __all__ = [
     "ArticleRecord",
     "IndexedArticle",
     "find_article_by_url",
+    "indexed",
     "insert_article",
     "moment_of",
     "recent_articles",
@@ -145,13 +146,18 @@ def recent_articles(session: Session, window: timedelta) -> Iterator[IndexedArti
         .order_by(moment.is_(None), moment, Article.id)
     )
     for article, origin in session.execute(query).all():
-        yield IndexedArticle(
-            id=article.id,
-            title=article.title,
-            text=article.text,
-            url=article.url,
-            source_name=article.source_name,
-            timestamp=moment_of(article.published_at, article.first_seen, origin),
-            story_id=article.story_id,
-            duplicate_of=article.duplicate_of,
-        )
+        yield indexed(article, origin)
+
+
+def indexed(article: Article, origin: str) -> IndexedArticle:
+    """The clustering view of a stored article (``origin`` is its page's)."""
+    return IndexedArticle(
+        id=article.id,
+        title=article.title,
+        text=article.text,
+        url=article.url,
+        source_name=article.source_name,
+        timestamp=moment_of(article.published_at, article.first_seen, origin),
+        story_id=article.story_id,
+        duplicate_of=article.duplicate_of,
+    )
