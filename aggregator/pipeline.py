@@ -27,6 +27,7 @@ from aggregator.store.articles import (
     find_article_by_url,
     indexed,
     insert_article,
+    naive_utc,
     recent_articles,
     update_article,
 )
@@ -96,11 +97,9 @@ def publication_order(extraction: Extraction) -> tuple[bool, datetime]:
     stories as they unfolded.
     """
     article = extraction.article
-    if article is None or article.published is None:
+    published = naive_utc(article.published) if article else None
+    if published is None:
         return (True, datetime.min)
-    published = article.published
-    if published.tzinfo is not None:
-        published = published.astimezone(UTC).replace(tzinfo=None)
     return (False, published)
 
 

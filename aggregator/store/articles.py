@@ -20,6 +20,7 @@ __all__ = [
     "indexed",
     "insert_article",
     "moment_of",
+    "naive_utc",
     "recent_articles",
     "update_article",
 ]
@@ -80,7 +81,7 @@ def _fill(article: Article, record: ArticleRecord) -> None:
     cleaned = record.cleaned
     article.title = cleaned.title
     article.authors = json.dumps(list(cleaned.authors), ensure_ascii=False)
-    article.published_at = _naive_utc(cleaned.published)
+    article.published_at = naive_utc(cleaned.published)
     article.language = cleaned.language
     article.image = cleaned.image
     article.text = cleaned.text
@@ -91,7 +92,8 @@ def _fill(article: Article, record: ArticleRecord) -> None:
     )
 
 
-def _naive_utc(moment: datetime | None) -> datetime | None:
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """Timestamps are stored timezone-naive in UTC (SQLite and PostgreSQL compare alike)."""
     if moment is None or moment.tzinfo is None:
         return moment
     offset = moment.utcoffset() or timedelta(0)
@@ -106,7 +108,7 @@ def moment_of(published: datetime | None, first_seen: datetime, origin: str) -> 
     (then its first_seen is the replay, and the time is unknown).
     """
     if published is not None:
-        return min(_naive_utc(published) or published, first_seen)
+        return min(naive_utc(published) or published, first_seen)
     return first_seen if origin == "fetch" else None
 
 
