@@ -24,6 +24,7 @@ from aggregator.clean.extract import ExtractOptions, extract_text
 from aggregator.clean.limits import check_nesting
 from aggregator.clean.metadata import PageMeta, published_fallback, read_metadata
 from aggregator.clean.prune import prune
+from aggregator.clean.restore import restore_lead
 from aggregator.clean.text import TextContext, clean_text
 from aggregator.errors import ExtractError, ParseError
 from aggregator.models import CleanedArticle, Removal, SiteRules
@@ -77,6 +78,7 @@ def clean_html(
     reason = listing_reason(declared, stats, extracted)
     if reason is not None:
         raise ExtractError(f"not an article: {reason}")
+    extracted, _restored = restore_lead(tree, extracted)
     cleaned = clean_text(extracted, TextContext(title=meta.title, authors=meta.authors))
     if not cleaned.text.strip():
         raise ExtractError("no article text left after removing residue")

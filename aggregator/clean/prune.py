@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from aggregator.clean.residue import (
     CONTENT_BLOCKS,
     DOM_RULES,
-    STRIP_TAGS,
+    STRIP_SELECTORS,
     WORD_ATTRIBUTES,
     DomRule,
 )
@@ -192,7 +192,8 @@ def _site_drops(tree: LexborHTMLParser, drop: Iterable[str]) -> Iterator[_Candid
 def prune(tree: LexborHTMLParser, rules: SiteRules | None = None) -> tuple[Removal, ...]:
     """Drop residue from ``tree`` in place; return what was removed, rule by rule."""
     site = rules or SiteRules()
-    tree.strip_tags(list(STRIP_TAGS))
+    for node in tree.css(", ".join(STRIP_SELECTORS)):
+        node.decompose()
     body = tree.body
     ctx = _Context(
         page_chars=len(_text(body)) if body is not None else 0,

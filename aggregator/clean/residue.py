@@ -23,7 +23,7 @@ __all__ = [
     "LINE_RULES",
     "SENTENCE_RULES",
     "SENTENCE_TRIGGER",
-    "STRIP_TAGS",
+    "STRIP_SELECTORS",
     "WORD_ATTRIBUTES",
     "DomRule",
     "LineRule",
@@ -67,9 +67,10 @@ def _line(name: str, *alternatives: str, max_chars: int = 200) -> LineRule:
 # (``css-sh4r3b``) and say what an element is only in ``data-testid`` and friends.
 WORD_ATTRIBUTES = ("class", "id", "data-testid", "data-component")
 
-# Removed with their content before anything else: never article text.
-STRIP_TAGS = (
-    "script",
+# Removed with their content before anything else: never article text. JSON-LD stays: the
+# extractor reads it (a DiscussionForumPosting makes the posts content, not comments).
+STRIP_SELECTORS = (
+    'script:not([type="application/ld+json" i])',
     "style",
     "iframe",
     "object",
