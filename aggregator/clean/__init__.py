@@ -4,9 +4,9 @@
                                    │
                                  prune (DOM pass, rules in ``residue``)
                                    │
-                              extract (trafilatura, ``extract.py`` only)
+                      scope (the marked article, if any) ──▶ extract (trafilatura, ``extract.py``)
                                    │
-                              text pass (``text.py``) ──▶ CleanedArticle
+                      restore (a lead left beside the body) ──▶ text pass ──▶ CleanedArticle
 
 Raises ``ParseError`` for bytes that are not an HTML document and ``ExtractError(reason)`` when
 there is no article in it (``reason`` starts with ``not an article:`` for homepages and listings).
@@ -25,6 +25,7 @@ from aggregator.clean.limits import check_nesting
 from aggregator.clean.metadata import PageMeta, published_fallback, read_metadata
 from aggregator.clean.prune import prune
 from aggregator.clean.restore import restore_lead
+from aggregator.clean.scope import extractor_input
 from aggregator.clean.text import TextContext, clean_text
 from aggregator.errors import ExtractError, ParseError
 from aggregator.models import CleanedArticle, Removal, SiteRules
@@ -74,7 +75,7 @@ def clean_html(
     declared = declared_listing(meta, url)
     stats = link_stats(tree) if declared else None
     dom_removals = prune(tree, rules)
-    extracted = extract_text(tree.html or "", url=url)
+    extracted = extract_text(extractor_input(tree), url=url)
     reason = listing_reason(declared, stats, extracted)
     if reason is not None:
         raise ExtractError(f"not an article: {reason}")

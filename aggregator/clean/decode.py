@@ -38,9 +38,29 @@ _MAX_CONTROL_RATIO = 0.01
 # Detection chooses among the legacy encodings the web actually uses (the WHATWG Encoding
 # Standard's list, https://encoding.spec.whatwg.org/#names-and-labels), not DOS code pages.
 WEB_CHARSETS = (
-    "utf_8", "cp1252", "iso8859_15", "cp1250", "iso8859_2", "cp1251", "koi8_r", "koi8_u",
-    "cp1253", "iso8859_7", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "cp874",
-    "shift_jis", "euc_jp", "iso2022_jp", "gb18030", "big5", "euc_kr", "mac_roman",
+    "utf_8",
+    "cp1252",
+    "iso8859_15",
+    "cp1250",
+    "iso8859_2",
+    "cp1251",
+    "koi8_r",
+    "koi8_u",
+    "cp1253",
+    "iso8859_7",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp1258",
+    "cp874",
+    "shift_jis",
+    "euc_jp",
+    "iso2022_jp",
+    "gb18030",
+    "big5",
+    "euc_kr",
+    "mac_roman",
 )
 _MAX_DAMAGED_SEQUENCES = 8
 _GOOD_PER_DAMAGED = 20

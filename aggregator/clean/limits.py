@@ -15,8 +15,20 @@ __all__ = ["MAX_NESTING", "check_nesting", "nesting_estimate"]
 MAX_NESTING = 5000
 _CHUNK = 32_768
 _VOID = (
-    "<br", "<img", "<meta", "<link", "<input", "<hr", "<source", "<wbr", "<area", "<col",
-    "<embed", "<param", "<track", "<!",
+    "<br",
+    "<img",
+    "<meta",
+    "<link",
+    "<input",
+    "<hr",
+    "<source",
+    "<wbr",
+    "<area",
+    "<col",
+    "<embed",
+    "<param",
+    "<track",
+    "<!",
 )
 
 

@@ -157,9 +157,7 @@ def parse_date(value: str | None) -> datetime | None:
         return None
 
 
-def _language(
-    tree: LexborHTMLParser, metas: dict[str, str], article: dict[str, Any]
-) -> str | None:
+def _language(tree: LexborHTMLParser, metas: dict[str, str], article: dict[str, Any]) -> str | None:
     html = tree.css_first("html")
     lang = _clean(html.attributes.get("lang")) if html is not None else None
     lang = lang or _meta(metas, "content-language", "og:locale")

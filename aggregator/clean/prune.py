@@ -147,11 +147,18 @@ def _unhide(node: LexborNode) -> None:
         del attrs["style"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Context:
-    page_chars: int
+    body: LexborNode | None
     protected: frozenset[int]
     content: frozenset[int]
+    _page_chars: int | None = None
+
+    def page_chars(self) -> int:
+        """The page's text length, measured once and only for the rare large candidate."""
+        if self._page_chars is None:
+            self._page_chars = len(_text(self.body)) if self.body is not None else 0
+        return self._page_chars
 
 
 def _allowed(cand: _Candidate, text: str, ctx: _Context) -> bool:
@@ -162,7 +169,7 @@ def _allowed(cand: _Candidate, text: str, ctx: _Context) -> bool:
         return len(text) <= rule.max_chars and (not rule.glyph or " " not in text)
     if node.mem_id in ctx.content or node.tag in _HEADINGS:
         return False
-    if ctx.page_chars and len(text) > _MAX_SHARE_OF_PAGE * ctx.page_chars and len(text) > 500:
+    if len(text) > 500 and len(text) > _MAX_SHARE_OF_PAGE * ctx.page_chars() > 0:
         return False
     return _widget_shaped(node, text) and node.css_first(_GUARD) is None
 
@@ -194,9 +201,8 @@ def prune(tree: LexborHTMLParser, rules: SiteRules | None = None) -> tuple[Remov
     site = rules or SiteRules()
     for node in tree.css(", ".join(STRIP_SELECTORS)):
         node.decompose()
-    body = tree.body
     ctx = _Context(
-        page_chars=len(_text(body)) if body is not None else 0,
+        body=tree.body,
         protected=_protected_ids(tree, site.keep),
         content=_show_content_blocks(tree),
     )

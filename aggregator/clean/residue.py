@@ -21,8 +21,8 @@ __all__ = [
     "CONTENT_BLOCKS",
     "DOM_RULES",
     "LINE_RULES",
+    "SENTENCE_CUES",
     "SENTENCE_RULES",
-    "SENTENCE_TRIGGER",
     "STRIP_SELECTORS",
     "WORD_ATTRIBUTES",
     "DomRule",
@@ -50,17 +50,25 @@ class DomRule:
 
 @dataclass(frozen=True, slots=True)
 class LineRule:
-    """Drop a whole line of extracted text that ``pattern`` matches in full (case-insensitive)."""
+    """Drop a whole line of extracted text that ``pattern`` matches in full (case-insensitive).
+
+    ``cues`` (lowercase) gate rules whose patterns scan the whole line: the rule only runs on
+    lines that contain one of them. Every match of the pattern must contain a cue.
+    """
 
     name: str
     pattern: re.Pattern[str]
     max_chars: int = 200
     source: str = ""
+    cues: tuple[str, ...] = ()
 
 
-def _line(name: str, *alternatives: str, max_chars: int = 200) -> LineRule:
+def _line(
+    name: str, *alternatives: str, max_chars: int = 200, cues: tuple[str, ...] = ()
+) -> LineRule:
     body = "|".join(f"(?:{a})" for a in alternatives)
-    return LineRule(name, re.compile(rf"^\W*(?:{body})\W*$", re.IGNORECASE), max_chars, body)
+    pattern = re.compile(rf"^\W*(?:{body})\W*$", re.IGNORECASE)
+    return LineRule(name, pattern, max_chars, body, cues)
 
 
 # Attributes whose words name a widget. Sites built with CSS-in-JS have hashed class names
@@ -82,6 +90,11 @@ STRIP_SELECTORS = (
     "input",
     "textarea",
     "svg",
+    # The head's links and metas are read before the pass (metadata) and never by the extractor;
+    # dropping them saves it a tenth of its tree.
+    "head > link",
+    "head > meta",
+    "head > noscript",
 )
 
 # Class words are matched on hyphen/underscore-separated parts, so "icon" covers "icon-share",
@@ -357,8 +370,10 @@ _READ_TIME = (
     r"\d+\s*分で読めます",
     r"読了(?:時間)?\s*\d+\s*分",
     r"\d+\s*мин(?:уты?|ут)?\.?\s*(?:чтения|на чтение)",
-    r"(?:ten tekst )?przeczytasz w .{1,30}", r"czas czytania\W*\d+\s*\w*",
-    r"(?:tempo di lettura|lettura)\W*\d+\s*min\w*", r"\d+\s*min(?:uti)? di lettura",
+    r"(?:ten tekst )?przeczytasz w .{1,30}",
+    r"czas czytania\W*\d+\s*\w*",
+    r"(?:tempo di lettura|lettura)\W*\d+\s*min\w*",
+    r"\d+\s*min(?:uti)? di lettura",
 )
 _AGO = (
     r"\d+\s*(?:s|m|h|d|w|mo|y|sec|secs|min|mins|hr|hrs|hours?|days?|weeks?|months?|years?)\s*ago",
@@ -429,6 +444,22 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"(?:suscríbete|suscribite|hazte miembro|abonnez-vous|inscrivez-vous|jetzt abonnieren"
         r"|abonnieren sie|melden sie sich|assine|inscreva-se|подпишитесь).{0,160}",
         max_chars=200,
+        cues=(
+            "subscri",
+            "sign up",
+            "register",
+            "join",
+            "download",
+            "get",
+            "suscr",
+            "hazte",
+            "abonn",
+            "inscri",
+            "melden",
+            "assine",
+            "inscreva",
+            "подпиш",
+        ),
     ),
     # "Read more: <headline>" links set between paragraphs, in the languages we serve.
     _line(
@@ -489,16 +520,24 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"most (?:read|popular|viewed)",
         r"read next",
         r"up next",
-        r"(?:contenidos?|artículos?|noticias?|notas?) relacionad[oa]s?", r"te puede interesar",
+        r"(?:contenidos?|artículos?|noticias?|notas?) relacionad[oa]s?",
+        r"te puede interesar",
         r"(?:más|more|mehr) (?:sobre|on|about|zu|zum|from) .{1,40}",
         r"(?:das|dieses) thema könnte (?:dich|sie) auch interessieren",
-        r"schon gelesen\??", r"empfohlene (?:beiträge|artikel)", r"das könnte (?:dich|sie) auch"
+        r"schon gelesen\??",
+        r"empfohlene (?:beiträge|artikel)",
+        r"das könnte (?:dich|sie) auch"
         r" interessieren.{0,5}",
         r"weitere (?:\w+ )?(?:artikel|beiträge|themen|nachrichten|meldungen)"
-        r"(?: zum thema| aus .{1,30})?", r"mehr (?:themen|artikel|zum thema|dazu|news)",
-        r"beiträge aus dem forum", r"auch (?:auf|bei) [\w.-]+\.\w{2,6}",
-        r"articles? (?:liés|similaires|connexes)", r"à lire (?:aussi|également)",
-        r"notícias relacionadas", r"相关(?:文章|阅读|新闻)", r"関連記事",
+        r"(?: zum thema| aus .{1,30})?",
+        r"mehr (?:themen|artikel|zum thema|dazu|news)",
+        r"beiträge aus dem forum",
+        r"auch (?:auf|bei) [\w.-]+\.\w{2,6}",
+        r"articles? (?:liés|similaires|connexes)",
+        r"à lire (?:aussi|également)",
+        r"notícias relacionadas",
+        r"相关(?:文章|阅读|新闻)",
+        r"関連記事",
         r"похожие (?:статьи|новости)",
         max_chars=60,
     ),
@@ -509,20 +548,51 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"(?=.*(?:sign(?:ing)?[ -]?up|subscri|anmeld|abonn|inscri|suscri|registrier))"
         r".{0,120}newsletter.{0,120}",
         r".{0,60}to (?:view|read|continue)\b.{0,100}(?:subscri|log ?in|sign in|member).{0,100}",
-        r"pour (?:lire la suite|accéder en illimité).{0,160}", r".{0,60}um weiterzulesen.{0,160}",
+        r"pour (?:lire la suite|accéder en illimité).{0,160}",
+        r".{0,60}um weiterzulesen.{0,160}",
         r".{0,60}para (?:seguir|continuar) leyendo.{0,160}",
-        r".{0,60}already a subscriber.{0,120}", r".{0,30}(?:support|unterstütze|apoya|soutenez)"
+        r".{0,60}already a subscriber.{0,120}",
+        r".{0,30}(?:support|unterstütze|apoya|soutenez)"
         r" (?:our|unsere?n?|nuestro|notre) (?:work|journalism|arbeit|journalismus|periodismo"
         r"|journalisme).{0,120}",
-        r".{0,60}would you consider supporting .{0,120}", r"unterstütze [\w.-]+.{0,60}",
+        r".{0,60}would you consider supporting .{0,120}",
+        r"unterstütze [\w.-]+.{0,60}",
         max_chars=240,
+        cues=(
+            "newsletter",
+            "to view",
+            "to read",
+            "to continue",
+            "lire la suite",
+            "accéder",
+            "weiterzulesen",
+            "leyendo",
+            "already a subscriber",
+            "support",
+            "unterstütze",
+            "apoya",
+            "soutenez",
+        ),
     ),
     _line(
         "text:copyright",
-        r"(?:©|\(c\)|copyright\b).{0,300}", r".{0,200}all rights reserved\.?",
-        r".{0,100}alle rechte vorbehalten\.?", r".{0,100}todos los derechos reservados\.?",
-        r".{0,100}tous droits réservés\.?", r"materiał chroniony prawem autorskim.{0,160}",
+        r"(?:©|\(c\)|copyright\b).{0,300}",
+        r".{0,200}all rights reserved\.?",
+        r".{0,100}alle rechte vorbehalten\.?",
+        r".{0,100}todos los derechos reservados\.?",
+        r".{0,100}tous droits réservés\.?",
+        r"materiał chroniony prawem autorskim.{0,160}",
         max_chars=320,
+        cues=(
+            "©",
+            "(c)",
+            "copyright",
+            "rights reserved",
+            "rechte vorbehalten",
+            "derechos reservados",
+            "droits réservés",
+            "materiał chroniony",
+        ),
     ),
     _line(
         "text:caption",
@@ -566,11 +636,26 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
 )
 
-# Words without which no sentence rule can match: lines without them skip the sentence pass.
-SENTENCE_TRIGGER = re.compile(
-    r"generated|liable|responsible|commission|compensation|affiliate|associate|provision"
-    r"|afiliad|affili|original|full (?:article|story)|summar|references to products|enthält",
-    re.IGNORECASE,
+# Words without which no sentence rule can match (lowercase): lines without any of them skip
+# the sentence pass. Plain substrings, because a case-insensitive alternation searched over
+# every line cost more than the rest of the text pass.
+SENTENCE_CUES = (
+    "generated",
+    "liable",
+    "responsible",
+    "commission",
+    "compensation",
+    "affiliate",
+    "associate",
+    "provision",
+    "afiliad",
+    "affili",
+    "original",
+    "full article",
+    "full story",
+    "summar",
+    "references to products",
+    "enthält",
 )
 
 # Sentences dropped from inside a line (AI-summary and affiliate disclaimers, "read the original").

@@ -63,19 +63,18 @@ def _foreign(node: LexborNode) -> bool:
     return False
 
 
-def _prose(node: LexborNode, text: str) -> bool:
-    if len(text) < _MIN_CHARS:
-        return False
-    link_chars = sum(len(_collapse(a.text())) for a in node.css("a"))
-    return link_chars <= _MAX_LINK_SHARE * len(text) and not _foreign(node)
+def _prose(block: _Block) -> bool:
+    link_chars = sum(len(_collapse(a.text())) for a in block.node.css("a"))
+    return link_chars <= _MAX_LINK_SHARE * len(block.text) and not _foreign(block.node)
 
 
-def _blocks(tree: LexborHTMLParser, extracted: str) -> list[_Block]:
+def _paragraphs(tree: LexborHTMLParser, extracted: str) -> list[_Block]:
+    """Paragraphs long enough to be prose, in document order, marked kept or not."""
     flat = _collapse(extracted)
     blocks = []
     for node in tree.css(_PARAGRAPHS):
         text = _collapse(node.text())
-        if _prose(node, text):
+        if len(text) >= _MIN_CHARS:
             key = text[:_KEY_CHARS]
             blocks.append(_Block(node, text, key, key in flat))
     return blocks
@@ -120,8 +119,12 @@ def _in_scope(blocks: list[_Block]) -> list[_Block]:
 
 
 def restore_lead(tree: LexborHTMLParser, extracted: str) -> tuple[str, tuple[str, ...]]:
-    """``extracted`` with the missing prose paragraphs back in; also the restored paragraphs."""
-    blocks = _blocks(tree, extracted)
+    """``extracted`` with the lead paragraphs back in front; also the restored paragraphs."""
+    paragraphs = _paragraphs(tree, extracted)
+    # Most pages: the first paragraph is kept, and there is nothing before it to look at.
+    if not next((i for i, b in enumerate(paragraphs) if b.kept), 0):
+        return extracted, ()
+    blocks = [b for b in paragraphs if _prose(b)]
     if not any(b.kept for b in blocks):
         return extracted, ()
     scoped = _in_scope(blocks)

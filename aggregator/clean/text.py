@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from aggregator.clean.residue import (
     LINE_RULES,
+    SENTENCE_CUES,
     SENTENCE_RULES,
-    SENTENCE_TRIGGER,
     LineRule,
     icon_names,
 )
@@ -224,13 +224,20 @@ def _bullets(line: str, found: list[Removal]) -> str:
 _RULE_SETS = {"line": LINE_RULES, "sentence": SENTENCE_RULES}
 
 
-@lru_cache(maxsize=64)
-def _combined(kind: str, length: int) -> tuple[tuple[LineRule, ...], re.Pattern[str] | None]:
+@lru_cache(maxsize=256)
+def _combined(
+    kind: str, length: int, cued: frozenset[str]
+) -> tuple[tuple[LineRule, ...], re.Pattern[str] | None]:
     """The ``kind`` rules that accept a line of ``length`` characters, as one alternation whose
     matching group names the rule: one regex call per line instead of one per rule. A rule never
-    runs on a line longer than its ``max_chars``, which also bounds any backtracking. Keyed by
-    the set's name and the length, which hash cheaply (the rule tuples do not)."""
-    fitting = tuple(rule for rule in _RULE_SETS[kind] if rule.max_chars >= length)
+    runs on a line longer than its ``max_chars``, which also bounds any backtracking, nor
+    without one of its cues (``cued`` names the rules whose cues the line has). Keyed by names
+    and numbers, which hash cheaply (the rule tuples do not)."""
+    fitting = tuple(
+        rule
+        for rule in _RULE_SETS[kind]
+        if rule.max_chars >= length and (not rule.cues or rule.name in cued)
+    )
     if not fitting:
         return fitting, None
     groups = "|".join(f"(?P<r{i}>{rule.source})" for i, rule in enumerate(fitting))
@@ -242,12 +249,23 @@ def _limits(kind: str) -> tuple[int, ...]:
     return tuple(sorted({rule.max_chars for rule in _RULE_SETS[kind]}))
 
 
+@lru_cache(maxsize=4)
+def _cued_rules(kind: str) -> tuple[LineRule, ...]:
+    return tuple(rule for rule in _RULE_SETS[kind] if rule.cues)
+
+
+def _cued(kind: str, lowered: str) -> frozenset[str]:
+    return frozenset(
+        rule.name for rule in _cued_rules(kind) if any(cue in lowered for cue in rule.cues)
+    )
+
+
 def _matching(kind: str, text: str) -> LineRule | None:
     stripped = text.strip()
     bucket = next((limit for limit in _limits(kind) if limit >= len(stripped)), None)
     if bucket is None:
         return None
-    fitting, pattern = _combined(kind, bucket)
+    fitting, pattern = _combined(kind, bucket, _cued(kind, stripped.lower()))
     match = pattern.match(stripped) if pattern is not None else None
     if match is None or match.lastgroup is None:
         return None
@@ -255,7 +273,8 @@ def _matching(kind: str, text: str) -> LineRule | None:
 
 
 def _sentences(line: str, found: list[Removal]) -> str:
-    if not SENTENCE_TRIGGER.search(line):
+    lowered = line.lower()
+    if not any(cue in lowered for cue in SENTENCE_CUES):
         return line
     kept: list[str] = []
     for sentence in _SENTENCE_SPLIT.split(line):
