@@ -152,6 +152,8 @@ class _Context:
     body: LexborNode | None
     protected: frozenset[int]
     content: frozenset[int]
+    # Elements that hold the <h1>, <main> or articleBody: the article, or a wrapper around it.
+    guarded: frozenset[int]
     _page_chars: int | None = None
 
     def page_chars(self) -> int:
@@ -171,7 +173,7 @@ def _allowed(cand: _Candidate, text: str, ctx: _Context) -> bool:
         return False
     if len(text) > 500 and len(text) > _MAX_SHARE_OF_PAGE * ctx.page_chars() > 0:
         return False
-    return _widget_shaped(node, text) and node.css_first(_GUARD) is None
+    return node.mem_id not in ctx.guarded and _widget_shaped(node, text)
 
 
 def _widget_shaped(node: LexborNode, text: str) -> bool:
@@ -204,6 +206,7 @@ def prune(tree: LexborHTMLParser, rules: SiteRules | None = None) -> tuple[Remov
     ctx = _Context(
         body=tree.body,
         protected=_protected_ids(tree, site.keep),
+        guarded=_protected_ids(tree, (_GUARD,)),
         content=_show_content_blocks(tree),
     )
     chosen: dict[int, tuple[_Candidate, str]] = {}
