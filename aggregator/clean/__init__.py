@@ -25,7 +25,7 @@ from aggregator.clean.limits import check_nesting
 from aggregator.clean.metadata import PageMeta, published_fallback, read_metadata
 from aggregator.clean.prune import prune
 from aggregator.clean.restore import restore_lead
-from aggregator.clean.scope import extractor_input
+from aggregator.clean.scope import ExtractorInput, extractor_input
 from aggregator.clean.text import TextContext, clean_text
 from aggregator.errors import ExtractError, ParseError
 from aggregator.models import CleanedArticle, Removal, SiteRules
@@ -33,6 +33,8 @@ from aggregator.models import CleanedArticle, Removal, SiteRules
 __all__ = ["ExtractOptions", "clean_html", "decode_html"]
 
 # lxml refuses NUL and most C0 controls, and lone surrogates cannot be encoded at all.
+# Below this share of the marked article's text, the fast pass missed the article.
+_MIN_FAST_SHARE = 0.2
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
@@ -59,6 +61,18 @@ def _title(meta: PageMeta, text: str) -> str:
     return next((line for line in text.splitlines() if line.strip()), "")[:200]
 
 
+def _extract(source: ExtractorInput, url: str | None) -> str:
+    """A marked article is read by the fast pass first, and by the full one if that keeps little."""
+    if source.marked:
+        try:
+            text = extract_text(source.html, url=url, options=ExtractOptions(fast=True))
+        except ExtractError:
+            text = ""
+        if len(text) >= _MIN_FAST_SHARE * source.marked_chars:
+            return text
+    return extract_text(source.html, url=url)
+
+
 def clean_html(
     body: bytes | str,
     *,
@@ -75,7 +89,7 @@ def clean_html(
     declared = declared_listing(meta, url)
     stats = link_stats(tree) if declared else None
     dom_removals = prune(tree, rules)
-    extracted = extract_text(extractor_input(tree), url=url)
+    extracted = _extract(extractor_input(tree), url)
     reason = listing_reason(declared, stats, extracted)
     if reason is not None:
         raise ExtractError(f"not an article: {reason}")

@@ -7,25 +7,46 @@ of the page: on the extraction benchmark more than half of the pages qualify, th
 median time falls by an eighth, and no page got worse (0.3 of the text is the share where that
 held). Pages with several articles (listings, live blogs) or a small one (a teaser in a
 sidebar) are read whole.
+
+Inside a marked article the extractor first runs without its fallback comparison with
+readability and jusText: those rescue a wrong choice of container, and there is no other
+container to choose. When that fast pass keeps less than a fifth of the article's text, the full
+pass runs after all (3% of the benchmark's pages). Together that took a quarter off the
+extractor's median time on the benchmark for 0.001 of F1.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from selectolax.lexbor import LexborHTMLParser
 
-__all__ = ["extractor_input"]
+__all__ = ["ExtractorInput", "extractor_input"]
 
 _MARKED = ("article", "main", "[role=main]")
 _MIN_SHARE = 0.3
 
 
-def extractor_input(tree: LexborHTMLParser) -> str:
+@dataclass(frozen=True, slots=True)
+class ExtractorInput:
+    html: str
+    # The text length of the page's marked article when ``html`` is that article alone, else 0.
+    marked_chars: int = 0
+
+    @property
+    def marked(self) -> bool:
+        return self.marked_chars > 0
+
+
+def extractor_input(tree: LexborHTMLParser) -> ExtractorInput:
     """The HTML to extract from: the marked article under the page's head, or the whole page."""
     body = tree.body
     page_chars = len(body.text()) if body is not None else 0
     for selector in _MARKED:
         found = tree.css(selector)
-        if len(found) == 1 and page_chars and len(found[0].text()) >= _MIN_SHARE * page_chars:
-            head = tree.head.html if tree.head is not None else ""
-            return f"<html>{head or ''}<body>{found[0].html or ''}</body></html>"
-    return tree.html or ""
+        text = found[0].text() if len(found) == 1 else ""
+        if page_chars and len(text) >= _MIN_SHARE * page_chars:
+            head = (tree.head.html if tree.head is not None else None) or ""
+            article = f"<html>{head}<body>{found[0].html or ''}</body></html>"
+            return ExtractorInput(article, marked_chars=len(" ".join(text.split())))
+    return ExtractorInput(tree.html or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from aggregator.clean.scope import extractor_input
+from aggregator.clean.scope import ExtractorInput, extractor_input
 
 STORY = "<p>" + "The council approved the budget after a long debate. " * 8 + "</p>"
 RAIL = "<p>" + "Other story teaser text that belongs to the rail. " * 2 + "</p>"
@@ -15,7 +15,9 @@ def page(body: str) -> LexborHTMLParser:
 
 
 def test_one_article_with_most_of_the_text_is_what_the_extractor_reads() -> None:
-    html = extractor_input(page(f"<div class='rail'>{RAIL}</div><article>{STORY}</article>"))
+    found = extractor_input(page(f"<div class='rail'>{RAIL}</div><article>{STORY}</article>"))
+    html = found.html
+    assert found.marked
     assert "<article>" in html
     assert "<title>Budget</title>" in html
     assert "rail" not in html
@@ -23,21 +25,21 @@ def test_one_article_with_most_of_the_text_is_what_the_extractor_reads() -> None
 
 def test_main_is_used_when_there_is_no_single_article() -> None:
     tree = page(f"<main>{STORY}<article>{RAIL}</article><article>{RAIL}</article></main>")
-    html = extractor_input(tree)
+    html = extractor_input(tree).html
     assert html.count("<article>") == 2
     assert html.startswith("<html><head>")
 
 
 def test_several_articles_mean_the_whole_page() -> None:
     tree = page(f"<article>{STORY}</article><article>{STORY}</article>")
-    assert extractor_input(tree) == tree.html
+    assert extractor_input(tree) == ExtractorInput(tree.html)
 
 
 def test_a_small_article_element_is_not_the_article() -> None:
     tree = page(f"<div>{STORY}</div><article>{RAIL}</article>")
-    assert extractor_input(tree) == tree.html
+    assert extractor_input(tree) == ExtractorInput(tree.html)
 
 
 def test_a_page_without_text_is_read_whole() -> None:
     tree = page("<article></article>")
-    assert extractor_input(tree) == tree.html
+    assert extractor_input(tree) == ExtractorInput(tree.html)
