@@ -262,19 +262,3 @@ def test_related_heading_and_follow_prompt() -> None:
     result = clean_text(text)
     assert result.text == BODY
     assert {r.rule for r in result.removals} == {"text:follow-prompt", "text:related-heading"}
-
-
-def test_headline_repeated_at_the_top_goes_even_under_a_kicker() -> None:
-    title = "Central bank cuts rates for the third time"
-    text = (
-        "Economy\nCentral bank cuts rates for the third time.\nThe bank cut its rate on Wednesday."
-    )
-    result = clean_text(text, TextContext(title=title))
-    assert result.text == "Economy\nThe bank cut its rate on Wednesday."
-    assert [r.rule for r in result.removals] == ["text:headline"]
-
-
-def test_headline_words_later_in_the_body_stay() -> None:
-    title = "Rates cut"
-    text = "One.\nTwo.\nThree.\nRates cut\nThe end."
-    assert clean_text(text, TextContext(title=title)).text == text
