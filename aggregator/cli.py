@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from aggregator import output
+from aggregator.backfill import backfill, read_lines
 from aggregator.clean import clean_html
 from aggregator.cycle import CycleReport
 from aggregator.dedup.cluster import ClusterSettings
@@ -294,17 +295,33 @@ def story_command(ctx: click.Context, story_id: int, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSONL: id, story, duplicate_of; one line per input line.",
 )
+@click.option(
+    "--store",
+    is_flag=True,
+    help="Also store the articles in the database, clustered with what it holds (a backfill).",
+)
 @click.pass_context
 @_fail_cleanly
-def cluster_command(ctx: click.Context, input_path: Path, output_path: Path) -> None:
-    """Cluster articles offline into stories; touches no database."""
-    items = read_jsonl_items(input_path)
+def cluster_command(ctx: click.Context, input_path: Path, output_path: Path, store: bool) -> None:
+    """Cluster articles into stories: offline, touching no database, unless --store."""
+    settings = cluster_settings(_settings(ctx))
+    if store:
+        with _database(ctx) as (_engine, session):
+            rows = backfill(Ingestor(session, settings), read_lines(input_path))
+            count = _write_rows(rows, output_path)
+        click.echo(f"stored {count} lines; assignments in {output_path}", err=True)
+        return
+    count = _write_rows(cluster_items(read_jsonl_items(input_path), settings), output_path)
+    click.echo(f"clustered {count} articles into {output_path}", err=True)
+
+
+def _write_rows(rows: Iterable[dict[str, Any]], output_path: Path) -> int:
     count = 0
     with output_path.open("w", encoding="utf-8") as sink:
-        for row in cluster_items(items, cluster_settings(_settings(ctx))):
+        for row in rows:
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
-    click.echo(f"clustered {count} articles into {output_path}", err=True)
+    return count
 
 
 @cli.command("settings")

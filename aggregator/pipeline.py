@@ -21,6 +21,7 @@ from aggregator.dedup.fingerprint import content_hash, simhash, to_signed64
 from aggregator.dedup.urls import canonicalize_url
 from aggregator.errors import AggregatorError
 from aggregator.models import CleanedArticle, ClusterItem, SiteRules
+from aggregator.records import ARTICLE_RECORD, article_from_record
 from aggregator.store.articles import (
     ArticleRecord,
     IndexedArticle,
@@ -41,6 +42,7 @@ __all__ = [
     "PageInput",
     "PageOutcome",
     "extract_page",
+    "page_origin",
     "publication_order",
     "source_name_for",
 ]
@@ -109,12 +111,22 @@ def source_name_for(url: str) -> str:
     return host.removeprefix("www.") or "local"
 
 
+def page_origin(page: PageInput) -> str:
+    """fetch, replay (a saved file) or import (an article record from ``cluster --store``)."""
+    if page.content_type == ARTICLE_RECORD:
+        return "import"
+    return "replay" if page.replayed else "fetch"
+
+
 def extract_page(page: PageInput) -> Extraction:
     """Clean one page; never raises for bad input (the error is the result)."""
     try:
-        article = clean_html(
-            page.body, url=page.final_url or page.url, charset=page.charset, rules=page.rules
-        )
+        if page.content_type == ARTICLE_RECORD:
+            article = article_from_record(page.body)
+        else:
+            article = clean_html(
+                page.body, url=page.final_url or page.url, charset=page.charset, rules=page.rules
+            )
     except AggregatorError as exc:
         return Extraction(error_kind=exc.kind, error_message=str(exc))
     return Extraction(article=article)
@@ -212,7 +224,7 @@ class Ingestor:
             last_modified=page.last_modified,
             error_kind=extraction.error_kind,
             error_message=extraction.error_message,
-            origin="replay" if page.replayed else "fetch",
+            origin=page_origin(page),
         )
         return save_page(self.session, record, existing)
 
@@ -246,7 +258,7 @@ class Ingestor:
         return PageOutcome(page.url, "duplicate", known.id, known.story_id, known.id)
 
     def _assign_story(self, page: PageInput, article: Article) -> PageOutcome:
-        item = _cluster_item(indexed(article, "replay" if page.replayed else "fetch"))
+        item = _cluster_item(indexed(article, page_origin(page)))
         decision = self.index.decide(item)
         now = self.clock().replace(tzinfo=None)
         story = self._story_for(decision.story, article, now)

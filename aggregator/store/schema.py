@@ -83,7 +83,8 @@ class Page(Base):
     body_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     # article | duplicate | skipped | failed
     outcome: Mapped[str] = mapped_column(String(16))
-    # fetch | replay: a replayed file's fetched_at is when it was replayed, not when it was new
+    # fetch | replay | import: a replayed file's fetched_at is when it was replayed, an imported
+    # record's when it was imported; neither says when the article was new
     origin: Mapped[str] = mapped_column(String(8), default="fetch")
     error_kind: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)
