@@ -123,6 +123,7 @@ class _Story:
     norms: dict[str, tuple[int, float]] = field(default_factory=dict)
     aliases: set[str] = field(default_factory=set)
     size: int = 0
+    bodies: int = 0  # members that came with a body, not just a headline
     years: set[str] = field(default_factory=set)
     first: float | None = None
     time_sum: float = 0.0
@@ -270,13 +271,21 @@ class StoryIndex:
         joined = [s for s in scored[1:] if s.score >= self._threshold(probe, merge=False)]
         if not joined:
             return ()
-        centroid = self._probe(getattr(self._stories[scored[0].story], probe.field))
-        floor = self._threshold(probe, merge=True)
-        return tuple(
-            s.story
-            for s in joined
-            if self._cosine(centroid, self._stories[s.story], probe.field) >= floor
-        )
+        best = self._stories[scored[0].story]
+        return tuple(s.story for s in joined if self._alike(best, self._stories[s.story], probe))
+
+    def _alike(self, best: _Story, other: _Story, probe: _Probe) -> bool:
+        """Whether two stories' centroids have converged enough to fold them into one.
+
+        A story with a body is judged on full text whatever brought the two together: a bare
+        headline (or a one-line item) that clears the loose headline bar against two full-text
+        stories shows that they are of one kind, not that they report one event.
+        """
+        if best.bodies or other.bodies:
+            field, floor = "doc", self.settings.merge_threshold
+        else:
+            field, floor = probe.field, self._threshold(probe, merge=True)
+        return self._cosine(self._probe(getattr(best, field)), other, field) >= floor
 
     def _threshold(self, probe: _Probe, *, merge: bool) -> float:
         settings = self.settings
@@ -465,6 +474,7 @@ class StoryIndex:
         if duplicate_of is None or not record.members:
             self._absorb(record, member, doc, features)
         record.size += 1
+        record.bodies += bool(features.lead)
         if item.timestamp is not None:
             record.time_sum += item.timestamp
             record.time_count += 1
@@ -523,6 +533,7 @@ class StoryIndex:
         target.norms.clear()
         target.fingerprints.extend(source.fingerprints)
         target.size += source.size
+        target.bodies += source.bodies
         target.time_sum += source.time_sum
         target.time_count += source.time_count
         target.aliases |= source.aliases | {source.key}

@@ -154,6 +154,35 @@ def test_insert_follows_the_callers_choice_and_merge_folds_stories() -> None:
     assert index.story_title("b") in {QUAKE_CHILE.title, QUAKE_CHILE_2.title, QUAKE_JAPAN.title}
 
 
+def test_headline_joining_two_headline_stories_folds_them() -> None:
+    index = StoryIndex()
+    for key, title, offset in (
+        ("a", "Oil prices jump as Opec cuts output", 0),
+        ("b", "Opec output cut sends oil prices higher", 600),
+    ):
+        index.insert(ClusterItem(id=key, title=title, text="", timestamp=T0 + offset), key, None)
+    decision = index.decide(
+        ClusterItem(
+            id="c", title="Oil prices jump after Opec output cut", text="", timestamp=T0 + 1200
+        )
+    )
+    assert decision.story == "a"
+    assert decision.merge == ("b",)
+
+
+def test_bare_headline_does_not_fold_two_full_text_stories() -> None:
+    # The headline fits both quakes; only the bodies tell the events apart, and they differ.
+    index = StoryIndex()
+    index.insert(QUAKE_CHILE, "chile", None)
+    index.insert(QUAKE_JAPAN, "japan", None)
+    bare = ClusterItem(
+        id="bare", title="Magnitude earthquake strikes", text="", timestamp=T0 + 0.6 * DAY
+    )
+    decision = index.decide(bare)
+    assert decision.story in {"chile", "japan"}
+    assert decision.merge == ()
+
+
 def test_story_title_is_the_most_typical_headline() -> None:
     index = StoryIndex()
     titles = [
