@@ -47,11 +47,12 @@ class ClusterSettings:
     window_days: float = 3.0
     #: Minimum score for an article with a body to join a story.
     join_threshold: float = 0.30
-    #: Minimum centroid cosine for two full-text stories the same article joins to be merged.
+    #: Minimum full-text centroid cosine for two stories the same article joins to be merged,
+    #: when either holds an article with a body (whatever joined them: a headline too).
     merge_threshold: float = 0.70
     #: Minimum score for a bare headline to join a story.
     headline_threshold: float = 0.23
-    #: Minimum headline-centroid cosine for two headline stories to be merged.
+    #: Minimum headline-centroid cosine for two headline-only stories to be merged.
     headline_merge_threshold: float = 0.30
     #: SimHash bits two bodies may differ by and still be copies (at most 3: 4 bands of 16).
     near_duplicate_bits: int = 3
