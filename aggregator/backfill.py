@@ -80,8 +80,8 @@ def _assignments(ingestor: Ingestor, urls: list[str]) -> _Stored:
             .outerjoin(Article, Article.page_id == Page.id)
             .where(Page.url.in_(urls[start : start + _QUERY_CHUNK]))
         )
-        for url, *stored in ingestor.session.execute(query):
-            found[url] = (stored[0], stored[1], stored[2], stored[3])
+        for url, article_id, story_id, original, error in ingestor.session.execute(query):
+            found[url] = (article_id, story_id, original, error)
     return found
 
 
