@@ -86,6 +86,8 @@ class CleanedArticle:
     canonical_url: str | None = None
     image: str | None = None
     removals: tuple[Removal, ...] = field(default=())
+    # Paragraphs put back that the extractor had left out (a lead beside the body).
+    restored: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ def article_record(
     }
     if explain:
         record["removals"] = [{"rule": r.rule, "text": r.text} for r in article.removals]
+        record["restored"] = list(article.restored)
     return record
 
 
@@ -65,6 +66,9 @@ def article_text(path: Path, article: CleanedArticle, *, explain: bool = False) 
     if explain:
         lines.append(f"removed ({len(article.removals)}):")
         lines += [f"  [{r.rule}] {_one_line(r.text)}" for r in article.removals]
+        if article.restored:
+            lines.append(f"restored ({len(article.restored)}), left out by the extractor:")
+            lines += [f"  [restore:lead] {_one_line(text)}" for text in article.restored]
         lines.append("")
     return "\n".join(lines)
 

@@ -101,6 +101,29 @@ def test_clean_explain_names_rules() -> None:
     assert "removed (" in out and "[" in out
 
 
+def test_clean_explain_shows_a_restored_lead(tmp_path: Path) -> None:
+    lead = "The council approved the city budget on Tuesday after a debate that ran past midnight."
+    body = "".join(
+        f"<p>Paragraph {i} of the report says the budget adds money for buses, parks and the "
+        f"libraries, and that property taxes rise by two per cent next year.</p>"
+        for i in range(6)
+    )
+    page = tmp_path / "budget.html"
+    page.write_text(
+        "<html><head><title>Budget passes</title></head><body><article><h1>Budget passes</h1>"
+        f'<div class="teaser-text"><p>{lead}</p></div><div class="entry-content">{body}</div>'
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    code, out, _err = run("clean", str(page), "--explain", "--format", "json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["restored"] == [lead]
+    assert record["text"].startswith(lead)
+    code, out, _err = run("clean", str(page), "--explain")
+    assert "restored (1)" in out and "[restore:lead]" in out
+
+
 def test_cluster_command_writes_one_line_per_input(tmp_path: Path) -> None:
     rows = [
         {

@@ -93,7 +93,7 @@ def clean_html(
     reason = listing_reason(declared, stats, extracted)
     if reason is not None:
         raise ExtractError(f"not an article: {reason}")
-    extracted, _restored = restore_lead(tree, extracted)
+    extracted, restored = restore_lead(tree, extracted)
     cleaned = clean_text(extracted, TextContext(title=meta.title, authors=meta.authors))
     if not cleaned.text.strip():
         raise ExtractError("no article text left after removing residue")
@@ -107,4 +107,5 @@ def clean_html(
         canonical_url=meta.canonical_url,
         image=meta.image,
         removals=removals,
+        restored=restored if explain else (),
     )
