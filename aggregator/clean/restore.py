@@ -3,7 +3,8 @@
 trafilatura picks one container as the article. Many templates put the standfirst in a sibling
 block before the body (``div.teaser-text``, ``div.entry-excerpt``, ``header > div.intro``), and
 the extractor then drops it. Here the pruned tree is searched for prose paragraphs that come
-before the first paragraph the extractor kept, near it, and they go back in front of the text.
+before the first paragraph the extractor kept, near it, and they go back in front of that
+paragraph.
 
 "Near" means inside the lowest common ancestor of the kept paragraphs, widened by at most two
 levels (the lead sits one or two levels up from the body). The widening stops where the scope
@@ -119,7 +120,7 @@ def _in_scope(blocks: list[_Block]) -> list[_Block]:
 
 
 def restore_lead(tree: LexborHTMLParser, extracted: str) -> tuple[str, tuple[str, ...]]:
-    """``extracted`` with the lead paragraphs back in front; also the restored paragraphs."""
+    """``extracted`` with the lead paragraphs back before the body; also the restored ones."""
     paragraphs = _paragraphs(tree, extracted)
     # Most pages: the first paragraph is kept, and there is nothing before it to look at.
     if not next((i for i, b in enumerate(paragraphs) if b.kept), 0):
@@ -132,4 +133,7 @@ def restore_lead(tree: LexborHTMLParser, extracted: str) -> tuple[str, tuple[str
     lead = tuple(b.text for b in scoped[:first])
     if not lead:
         return extracted, ()
-    return "\n".join((*lead, extracted)), lead
+    # In front of the first kept paragraph, so a headline or kicker the extractor kept stays on top.
+    lines = extracted.splitlines()
+    at = next((i for i, line in enumerate(lines) if scoped[first].key in _collapse(line)), 0)
+    return "\n".join((*lines[:at], *lead, *lines[at:])), lead

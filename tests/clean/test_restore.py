@@ -77,3 +77,9 @@ def test_the_scope_stops_where_the_page_begins() -> None:
         + "</div></div></div></body></html>"
     )
     assert restore_lead(tree, "\n".join(BODY))[1] == ()
+
+
+def test_the_lead_goes_under_a_headline_the_extractor_kept() -> None:
+    extracted = "\n".join(["Rates cut", *BODY])
+    text, _restored = restore_lead(page(), extracted)
+    assert text.splitlines() == ["Rates cut", LEAD, *BODY]
