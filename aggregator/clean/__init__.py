@@ -32,9 +32,9 @@ from aggregator.models import CleanedArticle, Removal, SiteRules
 
 __all__ = ["ExtractOptions", "clean_html", "decode_html"]
 
-# lxml refuses NUL and most C0 controls, and lone surrogates cannot be encoded at all.
 # Below this share of the marked article's text, the fast pass missed the article.
 _MIN_FAST_SHARE = 0.2
+# lxml refuses NUL and most C0 controls, and lone surrogates cannot be encoded at all.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
@@ -81,7 +81,7 @@ def clean_html(
     rules: SiteRules | None = None,
     explain: bool = True,
 ) -> CleanedArticle:
-    """Clean one page; ``explain`` keeps the audit trail of removals in the result."""
+    """Clean one page; ``explain`` keeps the audit trail (removals, restored leads) in it."""
     html = _text_of(body, charset)
     check_nesting(html)
     tree = _parse(html)
