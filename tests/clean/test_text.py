@@ -262,3 +262,38 @@ def test_related_heading_and_follow_prompt() -> None:
     result = clean_text(text)
     assert result.text == BODY
     assert {r.rule for r in result.removals} == {"text:follow-prompt", "text:related-heading"}
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Sign up for our daily newsletter", "text:call-to-action"),
+        ("Our weekly newsletter: sign up to receive it every Friday", "text:subscribe-prompt"),
+        ("Subscribe now to read the rest of this story, or log in", "text:call-to-action"),
+        ("Already a subscriber? Log in here.", "text:subscribe-prompt"),
+        ("Um weiterzulesen, melden Sie sich bitte an.", "text:subscribe-prompt"),
+        ("Para seguir leyendo, suscríbete.", "text:subscribe-prompt"),
+        ("Would you consider supporting our journalism today?", "text:subscribe-prompt"),
+        ("© 2026 Example Media. All rights reserved.", "text:copyright"),
+        ("Copyright 2026 The Daily Example", "text:copyright"),
+        ("Tous droits réservés.", "text:copyright"),
+        ("Join our community for weekly updates", "text:call-to-action"),
+        ("Jetzt abonnieren und weiterlesen", "text:call-to-action"),
+    ],
+)
+def test_prompts_and_copyright_lines_go_with_their_rule(line: str, rule: str) -> None:
+    result = clean_text(f"The council met on Tuesday.\n{line}")
+    assert result.text == "The council met on Tuesday."
+    assert [r.rule for r in result.removals] == [rule]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The newsletter industry grew fast in 2025, and readers paid for more of them.",
+        "Readers who support the measure say it will cut costs for families across the region.",
+        "The company said it would register the new drug in Europe next year.",
+    ],
+)
+def test_sentences_that_mention_the_cue_words_stay(line: str) -> None:
+    assert clean_text(line).text == line
