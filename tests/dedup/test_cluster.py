@@ -19,6 +19,13 @@ QUAKE_CHILE = ClusterItem(
     ),
     timestamp=T0,
 )
+# The Chile report lightly edited two minutes later: a near-duplicate of it.
+REWRITE_CHILE = ClusterItem(
+    id="rewrite",
+    title=QUAKE_CHILE.title,
+    text=QUAKE_CHILE.text.replace("early on Saturday", "on Saturday morning"),
+    timestamp=T0 + 120,
+)
 QUAKE_CHILE_2 = ClusterItem(
     id="chile-2",
     title="Chile quake: Bachelet declares catastrophe as death toll rises",
@@ -73,12 +80,7 @@ def test_exact_copy_points_to_first_seen_original() -> None:
 
 
 def test_lightly_edited_rewrite_is_a_near_duplicate_of_the_root() -> None:
-    rewrite = ClusterItem(
-        id="rewrite",
-        title=QUAKE_CHILE.title,
-        text=QUAKE_CHILE.text.replace("early on Saturday", "on Saturday morning"),
-        timestamp=T0 + 120,
-    )
+    rewrite = REWRITE_CHILE
     second = ClusterItem(
         id="second",
         title=QUAKE_CHILE.title,
@@ -218,12 +220,7 @@ def test_decide_reads_only() -> None:
 
 
 def test_copy_of_a_copy_points_to_the_first_original() -> None:
-    rewrite = ClusterItem(
-        id="rewrite",
-        title=QUAKE_CHILE.title,
-        text=QUAKE_CHILE.text.replace("early on Saturday", "on Saturday morning"),
-        timestamp=T0 + 120,
-    )
+    rewrite = REWRITE_CHILE
     copy = ClusterItem(id="copy", title="Chile", text=rewrite.text, timestamp=T0 + 240)
     rows = list(cluster_items([QUAKE_CHILE, rewrite, copy], ClusterSettings()))
     assert [row["duplicate_of"] for row in rows] == [None, "chile-1", "chile-1"]
