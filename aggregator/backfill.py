@@ -10,12 +10,10 @@ already stored). Lines are read and stored a batch at a time, oldest first withi
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -27,7 +25,7 @@ from aggregator.replay import BATCH, store_in_order
 from aggregator.store.pages import find_page
 from aggregator.store.schema import Article, Page
 
-__all__ = ["backfill", "read_lines"]
+__all__ = ["backfill"]
 
 
 # page URL -> (article id, story id, the original's article id, the page's error)
@@ -40,13 +38,6 @@ class _Line:
     input_id: str | None
     url: str
     error: str | None = None
-
-
-def read_lines(path: Path) -> Iterator[bytes]:
-    """The non-blank lines of a JSON-lines file (gzip when it ends in ``.gz``), as bytes."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        yield from (line.strip() for line in handle if line.strip())
 
 
 def _page(number: int, body: bytes, now: datetime) -> tuple[_Line, PageInput]:

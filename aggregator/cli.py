@@ -23,11 +23,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from aggregator import output
-from aggregator.backfill import backfill, read_lines
+from aggregator.backfill import backfill
 from aggregator.clean import clean_html
 from aggregator.cycle import CycleReport
 from aggregator.dedup.cluster import ClusterSettings
-from aggregator.dedup.offline import cluster_items, read_jsonl_items
+from aggregator.dedup.offline import cluster_items, read_jsonl_items, read_jsonl_lines
 from aggregator.errors import AggregatorError
 from aggregator.fetch.options import FetchOptions
 from aggregator.models import CleanedArticle, SiteRules, Source
@@ -307,7 +307,7 @@ def cluster_command(ctx: click.Context, input_path: Path, output_path: Path, sto
     settings = cluster_settings(_settings(ctx))
     if store:
         with _database(ctx) as (_engine, session):
-            rows = backfill(Ingestor(session, settings), read_lines(input_path))
+            rows = backfill(Ingestor(session, settings), read_jsonl_lines(input_path))
             count = _write_rows(rows, output_path)
         click.echo(f"stored {count} lines; assignments in {output_path}", err=True)
         return

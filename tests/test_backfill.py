@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aggregator.backfill import backfill, read_lines
+from aggregator.backfill import backfill
 from aggregator.cli import cli
 from aggregator.dedup.cluster import ClusterSettings
+from aggregator.dedup.offline import read_jsonl_lines
 from aggregator.pipeline import Ingestor, PageInput
 from aggregator.reprocess import reprocess
 from aggregator.store.pages import page_body
@@ -131,4 +132,4 @@ def test_cluster_command_stores_only_when_asked(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [row["id"] for row in rows] == ["a1", "a2", "a3", "q1"]
     assert database.exists()
-    assert list(read_lines(source)) == lines(RECORDS)
+    assert list(read_jsonl_lines(source)) == lines(RECORDS)

@@ -11,7 +11,7 @@ from typing import Any
 from aggregator.dedup.cluster import ClusterSettings, StoryIndex
 from aggregator.models import ClusterItem
 
-__all__ = ["cluster_items", "item_from_row", "read_jsonl_items"]
+__all__ = ["cluster_items", "item_from_row", "read_jsonl_items", "read_jsonl_lines"]
 
 
 def item_from_row(row: dict[str, Any]) -> ClusterItem:
@@ -27,13 +27,17 @@ def item_from_row(row: dict[str, Any]) -> ClusterItem:
     )
 
 
+def read_jsonl_lines(path: str | Path) -> Iterator[bytes]:
+    """The non-blank lines of a JSON-lines file (gzip when it ends in ``.gz``), as bytes."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        yield from (line.strip() for line in handle if line.strip())
+
+
 def read_jsonl_items(path: str | Path) -> Iterator[ClusterItem]:
     """Yield one item per non-blank line of a JSON-lines file (gzip when it ends in ``.gz``)."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield item_from_row(json.loads(line))
+    for line in read_jsonl_lines(path):
+        yield item_from_row(json.loads(line))
 
 
 def _find(parent: dict[str, str], key: str) -> str:
