@@ -27,7 +27,7 @@ from aggregator.dedup.features import Features, extract_features
 from aggregator.dedup.fingerprint import hamming
 from aggregator.models import ClusterItem, StoryDecision
 
-__all__ = ["ClusterSettings", "Reassignment", "StoryIndex", "rebuild_order"]
+__all__ = ["ClusterSettings", "Reassignment", "RecheckClock", "StoryIndex", "rebuild_order"]
 
 _DAY = 86400.0
 _BANDS = 4
@@ -45,8 +45,8 @@ class ClusterSettings:
 
     #: Days around an article's time in which stories are candidates; older ones are evicted.
     window_days: float = 3.0
-    #: Minimum score for an article with a body to join a story.
-    join_threshold: float = 0.30
+    #: Minimum score for an article with a body to join a story as it arrives.
+    join_threshold: float = 0.40
     #: Minimum full-text centroid cosine for two stories the same article joins to be merged,
     #: when either holds an article with a body (whatever joined them: a headline too).
     merge_threshold: float = 0.70
@@ -54,6 +54,12 @@ class ClusterSettings:
     headline_threshold: float = 0.23
     #: Minimum headline-centroid cosine for two headline-only stories to be merged.
     headline_merge_threshold: float = 0.30
+    #: Stories of at most this many articles are fragments, re-decided by the periodic re-check.
+    fragment_size: int = 3
+    #: Minimum mean score of a fragment's articles with a body for it to fold into a story.
+    fragment_threshold: float = 0.25
+    #: Minimum mean score of a fragment's bare headlines for it to fold into a story.
+    headline_fragment_threshold: float = 0.23
     #: SimHash bits two bodies may differ by and still be copies (at most 3: 4 bands of 16).
     near_duplicate_bits: int = 3
     #: TF-IDF cosine of two bodies above which the later one is a rewrite of the earlier.
@@ -80,6 +86,8 @@ class ClusterSettings:
     centroid_terms: int = 300
     #: Most recent members of a story compared with a new article.
     member_sample: int = 16
+    #: Minutes between re-checks: of wall time in the daemon, of article time in offline runs.
+    recheck_minutes: float = 10.0
     #: How much closer another story must be before recheck suggests moving an article.
     recheck_margin: float = 0.05
     #: Stories that took an article among the last this many are kept past the window, so a
@@ -102,6 +110,29 @@ class Reassignment:
 
 
 @dataclass(slots=True)
+class RecheckClock:
+    """When the re-check is due on the articles' own clock.
+
+    It falls due with an article dated ``recheck_minutes`` past the last re-check (or the first
+    dated article): a replay, a backfill and the offline command then re-check at the same
+    points of a stream, and a live feed, whose articles arrive as they are published, about
+    as often as the daemon's periodic job. Undated articles never make it due.
+    """
+
+    settings: ClusterSettings
+    due: float | None = None
+
+    def tick(self, timestamp: float | None) -> float | None:
+        """Note an article's time; when the re-check is due, where it starts (a window back)."""
+        if timestamp is None:
+            return None
+        ready = self.due is not None and timestamp >= self.due
+        if self.due is None or ready:
+            self.due = timestamp + self.settings.recheck_minutes * 60
+        return timestamp - self.settings.window_days * _DAY if ready else None
+
+
+@dataclass(slots=True)
 class _Member:
     id: str
     title: str
@@ -110,6 +141,11 @@ class _Member:
     title_unit: dict[str, float]
     timestamp: float | None
     duplicate_of: str | None
+    # Raw counts, so the re-check can weigh the article again with today's idf.
+    terms: dict[str, float] = field(default_factory=dict)  # what a probe compares: doc or title
+    entities: dict[str, float] = field(default_factory=dict)
+    years: frozenset[str] = frozenset()
+    headline: bool = False  # came without a body
 
 
 @dataclass(slots=True)
@@ -255,8 +291,8 @@ class StoryIndex:
             story = self._resolve(original.story)
             root = self._root(original.id)
             return StoryDecision(story=story, duplicate_of=root, score=1.0)
-        probe = self._make_probe(item, features)
-        scored = self._score_candidates(item, features, probe)
+        probe = self._item_probe(item, features)
+        scored = self._score_candidates(_combine(features, self.settings), probe)
         near = next((s for s in scored if s.near is not None), None)
         if near is not None and near.near is not None:
             return StoryDecision(story=near.story, duplicate_of=self._root(near.near), score=1.0)
@@ -319,6 +355,16 @@ class StoryIndex:
         target.arrival = max(target.arrival, source.arrival)
         self._fold(target, source)
 
+    def release(self, key: str) -> None:
+        """Let a new story take ``key``, which a merged-away story had.
+
+        A store may hand out a deleted story's id again (SQLite reuses the highest freed
+        rowid); the key must then stop resolving to the story it was merged into.
+        """
+        target = self._alias.pop(key, None)
+        if target is not None and target in self._stories:
+            self._stories[target].aliases.discard(key)
+
     def story_title(self, story: str) -> str:
         """The headline closest to the story's headline centroid (its most typical wording)."""
         record = self._stories[self._resolve(story)]
@@ -331,23 +377,86 @@ class StoryIndex:
         """Keys of the live stories."""
         return list(self._stories)
 
-    def recheck(self, since: float) -> list[Reassignment]:
+    def recheck(self, since: float | None) -> list[Reassignment]:
         """Re-score what changed at or after ``since`` against today's statistics; suggest fixes.
 
-        Returns story merges first (two live stories whose centroids now meet the merge
-        threshold), then moves of single articles that now sit clearly closer (by
-        ``recheck_margin``) to another story's centroid than to their own. Changes nothing.
+        Returns story merges first (:meth:`converged`), then moves of single articles that
+        now sit clearly closer (by ``recheck_margin``) to another story's centroid than to
+        their own. Changes nothing.
         """
-        recent = [r for r in self._stories.values() if r.last is None or r.last >= since]
-        suggestions = self._recheck_merges(recent)
+        suggestions = self.converged(since)
         merged = {s.source for s in suggestions}
-        for record in recent:
-            if record.key in merged:
+        for record in self._stories.values():
+            if record.key in merged or not _touched(record, since):
                 continue
             for member in record.members:
-                if member.timestamp is None or member.timestamp >= since:
+                if since is None or member.timestamp is None or member.timestamp >= since:
                     suggestions.extend(self._recheck_member(record, member))
         return suggestions
+
+    def converged(self, since: float | None) -> list[Reassignment]:
+        """Pairs of live stories with bodies, one touched at or after ``since``, whose
+        centroids now meet ``merge_threshold``: fold ``source`` into ``target``. Changes
+        nothing."""
+        return self._recheck_merges([r for r in self._stories.values() if _touched(r, since)])
+
+    def fold_fragments(self, since: float | None = None) -> list[Reassignment]:
+        """Fold small stories into the story their articles now fit; returns the folds made.
+
+        An article joins a story on arrival only when it clearly fits (``join_threshold``),
+        so one that comes before its story has taken shape starts a fragment of its own.
+        Here each fragment (at most ``fragment_size`` articles, touched at or after ``since``;
+        all when None) is re-decided as if its articles arrived now, with today's idf and
+        today's stories: it folds into the story its articles score best against on average,
+        when that mean clears the fragment bar. The best-scoring fragments fold first, each
+        re-scored just before, as earlier folds change the stories. Unlike :meth:`recheck`,
+        this changes the index; the caller records the folds (``source`` into ``target``).
+        """
+        fragments = [r for r in self._stories.values() if self._fragment(r) and _touched(r, since)]
+        ranked = [fold for r in fragments if (fold := self._fragment_fold(r)) is not None]
+        ranked.sort(key=lambda fold: fold.score, reverse=True)
+        folds = []
+        for first_look in ranked:
+            record = self._stories.get(first_look.source)
+            if record is None or not self._fragment(record):
+                continue
+            fold = self._fragment_fold(record)
+            if fold is not None:
+                self.merge(fold.target, fold.source)
+                folds.append(fold)
+        return folds
+
+    def _fragment(self, record: _Story) -> bool:
+        return bool(record.members) and len(record.members) <= self.settings.fragment_size
+
+    def _fragment_fold(self, record: _Story) -> Reassignment | None:
+        """The story a fragment's articles score best against on average, when that mean
+        clears the mean of their bars (``fragment_threshold`` for an article with a body,
+        ``headline_fragment_threshold`` for a bare headline); else None."""
+        totals: dict[str, float] = {}
+        bar = 0.0
+        for member in record.members:
+            probe = self._make_probe(
+                member.terms,
+                member.entities,
+                member.years,
+                member.timestamp,
+                headline=member.headline,
+            )
+            bar += self._fragment_bar(member.headline)
+            # A story missing from one member's candidates adds nothing: it scored too low.
+            for scored in self._score_candidates(member.terms, probe, exclude=record.key):
+                totals[scored.story] = totals.get(scored.story, 0.0) + scored.score
+        if not totals:
+            return None
+        target, total = max(totals.items(), key=_second)
+        if total < bar:
+            return None
+        return Reassignment(None, record.key, target, total / len(record.members))
+
+    def _fragment_bar(self, headline: bool) -> float:
+        settings = self.settings
+        return settings.headline_fragment_threshold if headline else settings.fragment_threshold
 
     # ----------------------------------------------------------------- duplicates
     def _find_duplicate(self, features: Features) -> _Original | None:
@@ -382,7 +491,7 @@ class StoryIndex:
         span = self.settings.window_days * _DAY
         return record.first - span <= timestamp <= record.last + span
 
-    def _candidates(self, item: ClusterItem, doc: dict[str, float]) -> list[_Story]:
+    def _candidates(self, doc: dict[str, float], timestamp: float | None) -> list[_Story]:
         votes: dict[str, float] = {}
         for term in self._salient(doc):
             idf = self._idf(term)
@@ -391,27 +500,40 @@ class StoryIndex:
         found = []
         for key, _ in heapq.nlargest(self.settings.max_candidates, votes.items(), key=_second):
             record = self._stories.get(key)
-            if record is not None and self._in_window(record, item.timestamp):
+            if record is not None and self._in_window(record, timestamp):
                 found.append(record)
         return found
 
-    def _make_probe(self, item: ClusterItem, features: Features) -> _Probe:
-        headline = not features.lead
-        terms = features.title if headline else _combine(features, self.settings)
+    def _make_probe(
+        self,
+        terms: dict[str, float],
+        entities: dict[str, float],
+        years: frozenset[str],
+        timestamp: float | None,
+        *,
+        headline: bool,
+    ) -> _Probe:
         unit = self._weigh(terms)
         return _Probe(
             field="title" if headline else "doc",
             unit=unit,
             unit_idf=self._idf_weighted(unit),
-            entities=self._probe(features.entities),
-            years=features.years,
-            timestamp=item.timestamp,
+            entities=self._probe(entities),
+            years=years,
+            timestamp=timestamp,
+        )
+
+    def _item_probe(self, item: ClusterItem, features: Features) -> _Probe:
+        headline = not features.lead
+        terms = features.title if headline else _combine(features, self.settings)
+        return self._make_probe(
+            terms, features.entities, features.years, item.timestamp, headline=headline
         )
 
     def _score_candidates(
-        self, item: ClusterItem, features: Features, probe: _Probe
+        self, doc: dict[str, float], probe: _Probe, exclude: str | None = None
     ) -> list[_Scored]:
-        candidates = self._candidates(item, _combine(features, self.settings))
+        candidates = [r for r in self._candidates(doc, probe.timestamp) if r.key != exclude]
         # Centroid cosine first; the costlier member comparisons only for the closest few.
         rough = [(self._cosine(probe.unit_idf, r, probe.field), r) for r in candidates]
         rough = heapq.nlargest(self.settings.refine, rough, key=lambda pair: pair[0])
@@ -467,6 +589,10 @@ class StoryIndex:
             title_unit=self._weigh(features.title),
             timestamp=item.timestamp,
             duplicate_of=duplicate_of,
+            terms=doc if features.lead else features.title,
+            entities=features.entities,
+            years=features.years,
+            headline=not features.lead,
         )
         record.fingerprints.append((item.id, features.exact, features.simhash))
         if duplicate_of is not None:
@@ -538,7 +664,8 @@ class StoryIndex:
         target.time_sum += source.time_sum
         target.time_count += source.time_count
         target.aliases |= source.aliases | {source.key}
-        self._alias[source.key] = target.key
+        for alias in source.aliases | {source.key}:  # one hop, so a key can be released
+            self._alias[alias] = target.key
         for term in source.posted:
             posting = self._postings.get(term)
             if posting is not None:
@@ -603,14 +730,16 @@ class StoryIndex:
 
     # ----------------------------------------------------------------- recheck
     def _recheck_merges(self, recent: list[_Story]) -> list[Reassignment]:
+        # Only stories with bodies: bare headlines share too few words for their centroids'
+        # likeness to mean one event (they merge when one article joins both, see _alike).
         found: list[Reassignment] = []
         folded: set[str] = set()
         for record in recent:
-            if record.key in folded:
+            if record.key in folded or not record.bodies:
                 continue
             probe = self._probe(record.doc)
             for other in self._nearby(record):
-                if other.key in folded or other.key == record.key:
+                if other.key in folded or other.key == record.key or not other.bodies:
                     continue
                 score = self._cosine(probe, other, "doc")
                 if score >= self.settings.merge_threshold:
@@ -640,6 +769,11 @@ class StoryIndex:
 
 def _second(pair: tuple[str, float]) -> float:
     return pair[1]
+
+
+def _touched(record: _Story, since: float | None) -> bool:
+    """Whether an article joined ``record`` at or after ``since`` (undated stories always)."""
+    return since is None or record.last is None or record.last >= since
 
 
 def _band(fingerprint: int, band: int) -> int:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from aggregator.dedup.cluster import ClusterSettings, Reassignment, StoryIndex
+from dataclasses import replace
+
+from aggregator.dedup.cluster import ClusterSettings, Reassignment, RecheckClock, StoryIndex
 from aggregator.dedup.offline import cluster_items
 from aggregator.models import ClusterItem
 
@@ -140,8 +142,8 @@ def test_candidates_come_from_the_time_window_around_the_article() -> None:
     far = ClusterItem(
         id="far", title=QUAKE_CHILE_2.title, text=QUAKE_CHILE_2.text, timestamp=T0 - 5 * DAY
     )
-    assert index.decide(far).story is None
-    assert index.decide(QUAKE_CHILE_2).story == "chile"
+    assert index.decide(far).score == 0.0  # the story is no candidate at all
+    assert index.decide(QUAKE_CHILE_2).score > 0.3
 
 
 def test_insert_follows_the_callers_choice_and_merge_folds_stories() -> None:
@@ -267,3 +269,94 @@ def test_backfilled_older_articles_still_cluster_among_themselves() -> None:
         index.insert(item, stories[item.id], decision.duplicate_of)
     assert stories["old-2"] == stories["old-1"]
     assert stories["new"] != stories["old-1"]
+
+
+def test_a_fragment_folds_into_the_story_it_now_fits() -> None:
+    # Each report started a story of its own (as one that misses the arrival bar does); the
+    # re-check folds the second Chile report into the Chile story, not the Japan one.
+    index = StoryIndex()
+    for item in (QUAKE_CHILE, QUAKE_JAPAN, QUAKE_CHILE_2):
+        index.insert(item, item.id, None)
+    folds = index.fold_fragments()
+    assert [(f.source, f.target) for f in folds] == [("chile-2", "chile-1")]
+    assert folds[0].score >= ClusterSettings().fragment_threshold
+    assert sorted(index.stories()) == ["chile-1", "japan-1"]
+    assert index.fold_fragments() == []
+
+
+def test_a_fragment_below_the_bar_stays_on_its_own() -> None:
+    index = StoryIndex(ClusterSettings(fragment_threshold=0.9))
+    index.insert(QUAKE_CHILE, "chile-1", None)
+    index.insert(QUAKE_CHILE_2, "chile-2", None)
+    assert index.fold_fragments() == []
+    assert sorted(index.stories()) == ["chile-1", "chile-2"]
+
+
+def test_only_fragments_are_refolded_and_only_recent_ones() -> None:
+    index = StoryIndex(ClusterSettings(fragment_size=1))
+    index.insert(QUAKE_CHILE, "chile-1", None)
+    index.insert(QUAKE_CHILE_2, "chile-2", None)
+    index.insert(
+        replace(QUAKE_CHILE_2, id="c3", text=QUAKE_CHILE_2.text + " More."), "chile-2", None
+    )
+    # "chile-2" holds two originals now: no fragment at fragment_size 1; "chile-1" is one.
+    assert index.fold_fragments(since=T0 + DAY) == []  # nothing touched since then
+    folds = index.fold_fragments(since=T0 - DAY)
+    assert [(f.source, f.target) for f in folds] == [("chile-1", "chile-2")]
+
+
+def test_headline_fragments_meet_the_headline_bar() -> None:
+    index = StoryIndex()
+    titles = ("Oil prices jump as Opec cuts output", "Opec output cut sends oil prices higher")
+    for n, title in enumerate(titles):
+        index.insert(ClusterItem(id=str(n), title=title, text="", timestamp=T0 + n), "oil", None)
+    stray = ClusterItem(id="s", title="Oil prices jump after Opec cut", text="", timestamp=T0)
+    index.insert(stray, "stray", None)
+    other = ClusterItem(id="o", title="Storm closes ports in Texas", text="", timestamp=T0)
+    index.insert(other, "storm", None)
+    folds = index.fold_fragments()
+    assert [(f.source, f.target) for f in folds] == [("stray", "oil")]
+
+
+def test_converged_stories_merge_only_when_both_hold_bodies() -> None:
+    index = StoryIndex()
+    index.insert(QUAKE_CHILE, "a", None)
+    index.insert(QUAKE_CHILE_2, "b", None)
+    index.insert(replace(QUAKE_CHILE, id="a2", text=QUAKE_CHILE.text + " More."), "b", None)
+    assert [(m.source, m.target) for m in index.converged(None)] in (
+        [("a", "b")],
+        [("b", "a")],
+    )
+    headlines = StoryIndex()
+    for key in ("x", "y"):
+        item = ClusterItem(id=key, title="Opec cuts output as oil prices jump", text="")
+        headlines.insert(item, key, None)
+    assert headlines.converged(None) == []
+
+
+def test_a_released_key_names_a_new_story() -> None:
+    index = StoryIndex()
+    index.insert(QUAKE_CHILE, "6", None)
+    index.insert(QUAKE_CHILE_2, "7", None)
+    index.merge("6", "7")
+    index.insert(QUAKE_JAPAN, "7", None)  # an old key still means the story it went into
+    assert index.stories() == ["6"]
+    index.release("7")  # the store handed id 7 to a new story
+    index.insert(ClusterItem(id="j2", title="Japan", text=QUAKE_JAPAN.text), "7", None)
+    assert sorted(index.stories()) == ["6", "7"]
+
+
+def test_recheck_clock_falls_due_on_the_articles_own_time() -> None:
+    clock = RecheckClock(ClusterSettings(recheck_minutes=10.0, window_days=3.0))
+    assert clock.tick(None) is None
+    assert clock.tick(T0) is None  # the first dated article starts the clock
+    assert clock.tick(T0 + 599) is None
+    assert clock.tick(T0 + 600) == T0 + 600 - 3 * DAY
+    assert clock.tick(T0 + 900) is None
+    assert clock.tick(T0 + 1200) == T0 + 1200 - 3 * DAY
+
+
+def test_offline_clustering_ends_with_the_recheck() -> None:
+    stories = _run([QUAKE_CHILE, QUAKE_JAPAN, QUAKE_CHILE_2])
+    assert stories["chile-2"] == stories["chile-1"] == "chile-1"
+    assert stories["japan-1"] == "japan-1"
