@@ -98,7 +98,8 @@ def backfill(
 ) -> Iterator[dict[str, Any]]:
     """Store every record line and yield ``{"id", "story", "duplicate_of"}`` per line.
 
-    Rows come after the last line is stored, once later merges are known.
+    Rows come after the last line is stored and the re-check has run, once later merges are
+    known.
     """
     moment = now or datetime.now(UTC)
     numbered = enumerate(lines, start=1)
@@ -108,4 +109,5 @@ def backfill(
         seen.extend(line for line, _ in pages)
         fresh = [page for _, page in pages if not _fetched_elsewhere(ingestor, page)]
         store_in_order(ingestor, [(page, extract_page(page)) for page in fresh])
+    ingestor.recheck()
     yield from _rows(ingestor, seen)

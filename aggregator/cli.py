@@ -410,7 +410,10 @@ def fetch_command(ctx: click.Context, names: tuple[str, ...], refetch: bool) -> 
 
 async def _fetch_once(runner: Runner, names: tuple[str, ...]) -> list[CycleReport]:
     async with runner:
-        return await runner.run_all(names)
+        reports = await runner.run_all(names)
+        # One cycle ends with the re-check the daemon runs periodically, as a replay does.
+        runner.ingestor.recheck()
+    return reports
 
 
 @cli.command("run")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from aggregator.clean import clean_html
-from aggregator.dedup.cluster import ClusterSettings, StoryIndex
+from aggregator.dedup.cluster import ClusterSettings, RecheckClock, StoryIndex
 from aggregator.dedup.fingerprint import content_hash, simhash, to_signed64
 from aggregator.dedup.urls import canonicalize_url
 from aggregator.errors import AggregatorError
@@ -151,6 +151,8 @@ class Ingestor:
         self.settings = settings
         self.clock = clock or _utcnow
         self.index = StoryIndex(settings)
+        self._recheck_clock = RecheckClock(settings)
+        self._recheck_from: float | None = None  # set when a stored article made it due
         self._rebuild_index()
 
     def _rebuild_index(self) -> None:
@@ -174,11 +176,22 @@ class Ingestor:
         try:
             outcome = self._store(page, extraction, force=force)
             self.session.commit()
-            return outcome
         except Exception:
             self.session.rollback()
             self._rebuild_index()  # the index may hold an article the database does not
+            self._recheck_from = None
             raise
+        if self._recheck_from is not None:
+            since, self._recheck_from = self._recheck_from, None
+            self._recheck_quietly(datetime.fromtimestamp(since, UTC))
+        return outcome
+
+    def _recheck_quietly(self, since: datetime) -> None:
+        """The re-check a stored article made due; the page is stored whatever happens here."""
+        try:
+            self.recheck(since)
+        except Exception:
+            log.exception("stage=recheck error=unexpected")
 
     def process(self, page: PageInput) -> PageOutcome:
         """Extract and store one page in this process."""
@@ -266,6 +279,7 @@ class Ingestor:
         article.story_id = story.id
         article.duplicate_of = duplicate_of
         self.index.insert(item, str(story.id), decision.duplicate_of)
+        self._recheck_from = self._recheck_clock.tick(item.timestamp)
         for other in decision.merge:
             if other != str(story.id):
                 merge_story(self.session, story, int(other))
@@ -276,31 +290,49 @@ class Ingestor:
         log.info("stage=store url=%s outcome=%s story=%s", page.url, outcome, story.id)
         return PageOutcome(page.url, outcome, article.id, story.id, duplicate_of)
 
-    def recheck(self, since: datetime) -> int:
-        """Fold together stories the index now finds to be one (the periodic re-check).
+    def recheck(self, since: datetime | None = None) -> int:
+        """The periodic re-check: fold together stories the index now finds to be one.
 
-        Returns how many merges were applied, each in its own transaction.
+        Stories touched at or after ``since`` (every live story when None) are re-scored
+        with today's statistics: converged stories merge, then fragments fold into the story
+        they now fit (:meth:`StoryIndex.fold_fragments`). Single-article moves are logged as
+        suggestions only. Each change is its own transaction; returns how many were applied.
         """
+        stamp = None if since is None else since.replace(tzinfo=UTC).timestamp()
         applied = 0
-        for suggestion in self.index.recheck(since.replace(tzinfo=UTC).timestamp()):
-            if suggestion.item is not None:  # single-article moves are suggestions only
+        for suggestion in self.index.recheck(stamp):
+            if suggestion.item is not None:
                 log.info(
                     "stage=recheck suggest_move=%s from=%s to=%s",
                     suggestion.item,
                     suggestion.source,
                     suggestion.target,
                 )
-                continue
-            into = self.session.get(Story, int(suggestion.target))
-            if into is None or self.session.get(Story, int(suggestion.source)) is None:
-                continue
-            merge_story(self.session, into, int(suggestion.source))
-            self.index.merge(suggestion.target, suggestion.source)
+            elif self._fold_stored(suggestion.source, suggestion.target, fold_index=True):
+                applied += 1
+        for fold in self.index.fold_fragments(stamp):
+            applied += self._fold_stored(fold.source, fold.target, fold_index=False)
+        return applied
+
+    def _fold_stored(self, source: str, target: str, *, fold_index: bool) -> bool:
+        """Merge stored story ``source`` into ``target`` (and the index's, unless done)."""
+        into = self.session.get(Story, int(target))
+        if into is None or self.session.get(Story, int(source)) is None:
+            if not fold_index:  # the index folded a story the database does not hold
+                self._rebuild_index()
+            return False
+        try:
+            merge_story(self.session, into, int(source))
+            if fold_index:
+                self.index.merge(target, source)
             refresh_story(self.session, into, title=self._story_title(into), now=self.clock())
             self.session.commit()
-            applied += 1
-            log.info("stage=recheck merged=%s into=%s", suggestion.source, suggestion.target)
-        return applied
+        except Exception:
+            self.session.rollback()
+            self._rebuild_index()
+            raise
+        log.info("stage=recheck merged=%s into=%s", source, target)
+        return True
 
     def _story_title(self, story: Story) -> str:
         # A story whose articles are all older than the window has left the index; its
@@ -312,7 +344,11 @@ class Ingestor:
 
     def _story_for(self, key: str | None, article: Article, now: datetime) -> Story:
         story = self.session.get(Story, int(key)) if key else None
-        return story or create_story(self.session, article.title, now)
+        if story is not None:
+            return story
+        story = create_story(self.session, article.title, now)
+        self.index.release(str(story.id))
+        return story
 
 
 def _with_canonical_url(page: PageInput, article: CleanedArticle | None) -> PageInput:

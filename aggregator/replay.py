@@ -88,6 +88,7 @@ def replay(
 
     Files are read and cleaned a batch at a time, and each batch is stored in publication
     order, so online clustering sees the stories unfold as a live feed would have shown them.
+    The replay ends with the re-check the daemon runs periodically.
     """
     outcomes: list[PageOutcome] = []
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
@@ -97,6 +98,7 @@ def replay(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    ingestor.recheck()
     return summarise(outcomes)
 
 

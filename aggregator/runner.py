@@ -203,6 +203,6 @@ class Runner:
         return max(0.0, (row.next_run_at - self.clock().replace(tzinfo=None)).total_seconds())
 
     def recheck(self) -> int:
-        """Re-check the last window's assignments; returns the merges applied."""
+        """Re-check the last window's assignments; returns the folds applied."""
         since = self.clock() - timedelta(days=self.ingestor.settings.window_days)
         return self.ingestor.recheck(since)

@@ -27,8 +27,6 @@ __all__ = ["serve"]
 
 log = logging.getLogger("aggregator.scheduler")
 
-# How often recent story assignments are re-checked against what arrived since.
-RECHECK_SECONDS = 600
 # Seconds a run may start late (machine asleep, loop busy) before it is skipped for the next.
 MISFIRE_GRACE = 300
 
@@ -65,7 +63,12 @@ async def serve(runner: Runner, *, jitter: float = 0.1, stop: asyncio.Event | No
 
     scheduler.start()
     scheduler.add_job(
-        recheck, "interval", seconds=RECHECK_SECONDS, id="recheck", max_instances=1, coalesce=True
+        recheck,
+        "interval",
+        minutes=runner.ingestor.settings.recheck_minutes,
+        id="recheck",
+        max_instances=1,
+        coalesce=True,
     )
     for name in runner.sources():
         _schedule(scheduler, name, runner.next_delay(name), jitter, run_and_reschedule)

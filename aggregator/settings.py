@@ -99,7 +99,11 @@ SETTINGS: tuple[Setting, ...] = (
         3.0,
         "days around an article's publication time in which it can join a story",
     ),
-    Setting("cluster.join_threshold", 0.30, "minimum score for a full article to join a story"),
+    Setting(
+        "cluster.join_threshold",
+        0.40,
+        "minimum score for a full article to join a story as it arrives",
+    ),
     Setting(
         "cluster.merge_threshold", 0.70, "centroid cosine at which two full-text stories merge"
     ),
@@ -108,6 +112,26 @@ SETTINGS: tuple[Setting, ...] = (
         "cluster.headline_merge_threshold",
         0.30,
         "headline-centroid cosine at which two headline-only stories merge",
+    ),
+    Setting(
+        "cluster.fragment_size",
+        3,
+        "stories of at most this many articles are re-decided by the re-check",
+    ),
+    Setting(
+        "cluster.fragment_threshold",
+        0.25,
+        "mean score at which a fragment of full articles folds into a story",
+    ),
+    Setting(
+        "cluster.headline_fragment_threshold",
+        0.23,
+        "mean score at which a fragment of bare headlines folds into a story",
+    ),
+    Setting(
+        "cluster.recheck_minutes",
+        10.0,
+        "minutes between re-checks (of wall time in the daemon, of article time in a stream)",
     ),
     Setting("cluster.near_duplicate_bits", 3, "SimHash bits two copies may differ by (at most 3)"),
     Setting(
@@ -163,10 +187,14 @@ class Settings:
     schedule_jitter: float = 0.1
     schedule_workers: int = 0
     cluster_window_days: float = 3.0
-    cluster_join_threshold: float = 0.30
+    cluster_join_threshold: float = 0.40
     cluster_merge_threshold: float = 0.70
     cluster_headline_threshold: float = 0.23
     cluster_headline_merge_threshold: float = 0.30
+    cluster_fragment_size: int = 3
+    cluster_fragment_threshold: float = 0.25
+    cluster_headline_fragment_threshold: float = 0.23
+    cluster_recheck_minutes: float = 10.0
     cluster_near_duplicate_bits: int = 3
     cluster_near_duplicate_cosine: float = 0.9
     cluster_time_scale_days: float = 0.5

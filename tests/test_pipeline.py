@@ -145,3 +145,24 @@ def test_recheck_keeps_every_article_in_an_existing_story(session: Session) -> N
         select(func.count(Story.id)).where(~Story.id.in_(select(Article.story_id)))
     )
     assert orphans == 0 and empty == 0
+
+
+def test_recheck_folds_fragments_and_the_database_follows(session: Session) -> None:
+    # Nothing joins on arrival (bar 0.99) and the clock never falls due during the replay:
+    # every article starts a story, and the re-check at the replay's end does the folding.
+    settings = ClusterSettings(join_threshold=0.99, recheck_minutes=1e9)
+    ingestor = Ingestor(session, settings)
+    replay(ingestor, find_pages([FIXTURES]))
+    articles = session.scalar(select(func.count(Article.id)).where(Article.duplicate_of.is_(None)))
+    stories = session.scalar(select(func.count(Story.id)))
+    assert stories is not None and articles is not None and stories < articles
+    assert sorted(ingestor.index.stories(), key=int) == [
+        str(i) for i in session.scalars(select(Story.id).order_by(Story.id))
+    ]
+    empty = session.scalar(
+        select(func.count(Story.id)).where(~Story.id.in_(select(Article.story_id)))
+    )
+    assert empty == 0
+    found = stories_by_label(session)
+    assert len(found["boc-rate-cut-2026-06"]) == 1
+    assert ingestor.recheck() == 0  # nothing left to fold

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from aggregator.dedup.cluster import ClusterSettings, StoryIndex
+from aggregator.dedup.cluster import ClusterSettings, RecheckClock, StoryIndex
 from aggregator.models import ClusterItem
 
 __all__ = ["cluster_items", "item_from_row", "read_jsonl_items", "read_jsonl_lines"]
@@ -54,10 +54,13 @@ def cluster_items(
 ) -> Iterator[dict[str, Any]]:
     """Cluster ``items`` in the given order; yield ``{"id", "story", "duplicate_of"}`` per item.
 
+    The re-check runs as it does when the pipeline stores articles: whenever the items' own
+    time has moved ``recheck_minutes`` on (see :class:`RecheckClock`), and after the last one.
     A new story's key is its founding item's id. Rows are yielded after the last item, once
     story merges are known, so every row names the story's final key.
     """
     index = StoryIndex(settings)
+    clock = RecheckClock(settings)
     parent: dict[str, str] = {}
     rows: list[tuple[str, str, str | None]] = []
     for item in items:
@@ -65,8 +68,23 @@ def cluster_items(
         story = decision.story if decision.story is not None else item.id
         index.insert(item, story, decision.duplicate_of)
         for other in decision.merge:
-            index.merge(story, other)
-            parent[_find(parent, other)] = _find(parent, story)
+            _fold(index, parent, other, story)
         rows.append((item.id, story, decision.duplicate_of))
+        if (since := clock.tick(item.timestamp)) is not None:
+            _recheck(index, parent, since)
+    _recheck(index, parent, None)
     for item_id, story, duplicate_of in rows:
         yield {"id": item_id, "story": _find(parent, story), "duplicate_of": duplicate_of}
+
+
+def _fold(index: StoryIndex, parent: dict[str, str], source: str, target: str) -> None:
+    index.merge(target, source)
+    parent[_find(parent, source)] = _find(parent, target)
+
+
+def _recheck(index: StoryIndex, parent: dict[str, str], since: float | None) -> None:
+    """The re-check job: converged stories merge, then fragments fold where they fit."""
+    for merge in index.converged(since):
+        _fold(index, parent, merge.source, merge.target)
+    for fold in index.fold_fragments(since):
+        parent[_find(parent, fold.source)] = _find(parent, fold.target)
