@@ -9,7 +9,11 @@ Miranda et al. 2018, "Multilingual Clustering of Streaming News"):
   stories alive within ``window_days`` of the article, so the work per article is bounded;
 * similarity is TF-IDF cosine (sublinear tf, idf from document frequencies counted incrementally
   over the whole stream) against the story centroid and its closest member, for the whole text
-  and the headline, plus agreement on entity-ish terms (names, places, numbers), damped by time.
+  and the headline, plus agreement on entity-ish terms (names, places, numbers), damped by time;
+* on arrival an article joins only a story it clearly fits; the periodic re-check
+  (:meth:`StoryIndex.fold_fragments`) re-decides small stories once their neighbours have taken
+  shape, so an article that came early is not left on its own (a single pass with one loose bar
+  would instead have to let the other event of the same kind in).
 
 The index is in-memory state derived from stored articles: the caller rebuilds it on start by
 calling :meth:`StoryIndex.insert` for the last window's articles in time order.
