@@ -64,7 +64,7 @@ def reprocess(
     on_page: Callable[[PageOutcome], None] | None = None,
 ) -> ReplaySummary:
     """Re-extract and re-cluster every stored page, a batch at a time in publication order
-    (as ``replay`` does), one transaction per page."""
+    (as ``replay`` does, re-check at the end included), one transaction per page."""
     _clear(session)
     session.commit()
     ingestor = Ingestor(session, settings)
@@ -73,4 +73,5 @@ def reprocess(
     while batch := list(islice(pages, BATCH)):
         pairs = [(page, extract_page(page)) for page in batch]
         outcomes.extend(store_in_order(ingestor, pairs, force=True, on_page=on_page))
+    ingestor.recheck()
     return summarise(outcomes)
