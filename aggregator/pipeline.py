@@ -291,40 +291,34 @@ class Ingestor:
         return PageOutcome(page.url, outcome, article.id, story.id, duplicate_of)
 
     def recheck(self, since: datetime | None = None) -> int:
-        """The periodic re-check: fold together stories the index now finds to be one.
+        """The re-check: fold together stories the index now finds to be one.
 
-        Stories touched at or after ``since`` (every live story when None) are re-scored
-        with today's statistics: converged stories merge, then fragments fold into the story
-        they now fit (:meth:`StoryIndex.fold_fragments`). Single-article moves are logged as
-        suggestions only. Each change is its own transaction; returns how many were applied.
+        Stories touched at or after ``since`` (every live story when None) are re-scored with
+        today's statistics: converged stories merge, then fragments fold into the story they
+        now fit (:meth:`StoryIndex.settle`). Each fold is its own transaction; returns how
+        many were applied.
         """
-        stamp = None if since is None else since.replace(tzinfo=UTC).timestamp()
         applied = 0
-        for suggestion in self.index.recheck(stamp):
-            if suggestion.item is not None:
-                log.info(
-                    "stage=recheck suggest_move=%s from=%s to=%s",
-                    suggestion.item,
-                    suggestion.source,
-                    suggestion.target,
-                )
-            elif self._fold_stored(suggestion.source, suggestion.target, fold_index=True):
-                applied += 1
-        for fold in self.index.fold_fragments(stamp):
-            applied += self._fold_stored(fold.source, fold.target, fold_index=False)
+        for fold in self.index.settle(_stamp(since)):
+            applied += self._fold_stored(fold.source, fold.target)
         return applied
 
-    def _fold_stored(self, source: str, target: str, *, fold_index: bool) -> bool:
-        """Merge stored story ``source`` into ``target`` (and the index's, unless done)."""
+    def suggest_moves(self, since: datetime | None = None) -> None:
+        """Log single articles that now sit clearly closer to another story than to their own
+        (suggestions for the operator: a move is not applied)."""
+        for move in self.index.moves(_stamp(since)):
+            log.info(
+                "stage=recheck suggest_move=%s from=%s to=%s", move.item, move.source, move.target
+            )
+
+    def _fold_stored(self, source: str, target: str) -> bool:
+        """Merge stored story ``source`` into ``target``, as the index already did."""
         into = self.session.get(Story, int(target))
         if into is None or self.session.get(Story, int(source)) is None:
-            if not fold_index:  # the index folded a story the database does not hold
-                self._rebuild_index()
+            self._rebuild_index()  # the index folded a story the database does not hold
             return False
         try:
             merge_story(self.session, into, int(source))
-            if fold_index:
-                self.index.merge(target, source)
             refresh_story(self.session, into, title=self._story_title(into), now=self.clock())
             self.session.commit()
         except Exception:
@@ -366,6 +360,10 @@ def _cluster_item(stored: IndexedArticle) -> ClusterItem:
         url=stored.url,
         timestamp=stored.timestamp.replace(tzinfo=UTC).timestamp() if stored.timestamp else None,
     )
+
+
+def _stamp(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.replace(tzinfo=UTC).timestamp()
 
 
 def _utcnow() -> datetime:

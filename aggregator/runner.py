@@ -205,4 +205,6 @@ class Runner:
     def recheck(self) -> int:
         """Re-check the last window's assignments; returns the folds applied."""
         since = self.clock() - timedelta(days=self.ingestor.settings.window_days)
-        return self.ingestor.recheck(since)
+        applied = self.ingestor.recheck(since)
+        self.ingestor.suggest_moves(since)
+        return applied

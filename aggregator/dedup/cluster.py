@@ -384,19 +384,36 @@ class StoryIndex:
     def recheck(self, since: float | None) -> list[Reassignment]:
         """Re-score what changed at or after ``since`` against today's statistics; suggest fixes.
 
-        Returns story merges first (:meth:`converged`), then moves of single articles that
-        now sit clearly closer (by ``recheck_margin``) to another story's centroid than to
-        their own. Changes nothing.
+        Returns story merges first (:meth:`converged`), then :meth:`moves`. Changes nothing.
         """
         suggestions = self.converged(since)
-        merged = {s.source for s in suggestions}
+        return suggestions + self.moves(since, skip={s.source for s in suggestions})
+
+    def moves(self, since: float | None, skip: set[str] | None = None) -> list[Reassignment]:
+        """Single articles, of stories touched at or after ``since``, that now sit clearly
+        closer (by ``recheck_margin``) to another story's centroid than to their own."""
+        found = []
         for record in self._stories.values():
-            if record.key in merged or not _touched(record, since):
+            if (skip and record.key in skip) or not _touched(record, since):
                 continue
             for member in record.members:
                 if since is None or member.timestamp is None or member.timestamp >= since:
-                    suggestions.extend(self._recheck_member(record, member))
-        return suggestions
+                    found.extend(self._recheck_member(record, member))
+        return found
+
+    def settle(self, since: float | None = None) -> list[Reassignment]:
+        """The re-check's changes: merge converged stories, then fold fragments.
+
+        Returns every fold made (``source`` into ``target``), in order, for the caller to
+        record as it records the merges of :meth:`decide`. Changes the index.
+        """
+        made = []
+        for merge in self.converged(since):
+            source, target = self._resolve(merge.source), self._resolve(merge.target)
+            if source != target and source in self._stories:
+                self.merge(target, source)
+                made.append(Reassignment(None, source, target, merge.score))
+        return made + self.fold_fragments(since)
 
     def converged(self, since: float | None) -> list[Reassignment]:
         """Pairs of live stories with bodies, one touched at or after ``since``, whose

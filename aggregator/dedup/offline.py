@@ -83,8 +83,5 @@ def _fold(index: StoryIndex, parent: dict[str, str], source: str, target: str) -
 
 
 def _recheck(index: StoryIndex, parent: dict[str, str], since: float | None) -> None:
-    """The re-check job: converged stories merge, then fragments fold where they fit."""
-    for merge in index.converged(since):
-        _fold(index, parent, merge.source, merge.target)
-    for fold in index.fold_fragments(since):
+    for fold in index.settle(since):
         parent[_find(parent, fold.source)] = _find(parent, fold.target)
