@@ -183,13 +183,13 @@ class Ingestor:
             raise
         if self._recheck_from is not None:
             since, self._recheck_from = self._recheck_from, None
-            self._recheck_quietly(datetime.fromtimestamp(since, UTC))
+            self._recheck_quietly(since)
         return outcome
 
-    def _recheck_quietly(self, since: datetime) -> None:
+    def _recheck_quietly(self, since: float) -> None:
         """The re-check a stored article made due; the page is stored whatever happens here."""
         try:
-            self.recheck(since)
+            self._settle(since)
         except Exception:
             log.exception("stage=recheck error=unexpected")
 
@@ -298,9 +298,18 @@ class Ingestor:
         now fit (:meth:`StoryIndex.settle`). Each fold is its own transaction; returns how
         many were applied.
         """
+        return self._settle(_stamp(since))
+
+    def _settle(self, since: float | None) -> int:
         applied = 0
-        for fold in self.index.settle(_stamp(since)):
-            applied += self._fold_stored(fold.source, fold.target)
+        lost = False  # the index folded a story the database no longer holds
+        for fold in self.index.settle(since):
+            if self._fold_stored(fold.source, fold.target):
+                applied += 1
+            else:
+                lost = True
+        if lost:
+            self._rebuild_index()
         return applied
 
     def suggest_moves(self, since: datetime | None = None) -> None:
@@ -312,10 +321,10 @@ class Ingestor:
             )
 
     def _fold_stored(self, source: str, target: str) -> bool:
-        """Merge stored story ``source`` into ``target``, as the index already did."""
+        """Merge stored story ``source`` into ``target``, as the index already did; False
+        when the database holds either no more."""
         into = self.session.get(Story, int(target))
         if into is None or self.session.get(Story, int(source)) is None:
-            self._rebuild_index()  # the index folded a story the database does not hold
             return False
         try:
             merge_story(self.session, into, int(source))
