@@ -295,8 +295,9 @@ class StoryIndex:
             story = self._resolve(original.story)
             root = self._root(original.id)
             return StoryDecision(story=story, duplicate_of=root, score=1.0)
-        probe = self._item_probe(item, features)
-        scored = self._score_candidates(_combine(features, self.settings), probe)
+        doc = _combine(features, self.settings)
+        probe = self._item_probe(item, features, doc)
+        scored = self._score_candidates(doc, probe)
         near = next((s for s in scored if s.near is not None), None)
         if near is not None and near.near is not None:
             return StoryDecision(story=near.story, duplicate_of=self._root(near.near), score=1.0)
@@ -544,9 +545,10 @@ class StoryIndex:
             timestamp=timestamp,
         )
 
-    def _item_probe(self, item: ClusterItem, features: Features) -> _Probe:
+    def _item_probe(self, item: ClusterItem, features: Features, doc: dict[str, float]) -> _Probe:
+        """``doc`` is the article's combined counts, used as the probe when it has a body."""
         headline = not features.lead
-        terms = features.title if headline else _combine(features, self.settings)
+        terms = features.title if headline else doc
         return self._make_probe(
             terms, features.entities, features.years, item.timestamp, headline=headline
         )
