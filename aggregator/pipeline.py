@@ -1,8 +1,11 @@
-"""One page end to end: clean → canonical URL → duplicates → story → store.
+"""The per-page steps every stage calls: clean a page, then store its verdict.
 
-Cleaning is pure and CPU-bound (``extract_page`` can run in a worker process); storing is short
-and serial (``Ingestor.store``), one transaction per page. A page that fails to decode or to
-yield an article is stored with its typed error and raw body, and the run goes on.
+Cleaning is pure and CPU-bound (``extract_page`` runs in a worker process and also computes
+what the story stage needs of the article: its fingerprints and term counts). Storing the
+verdict (``store_verdict``) is one short transaction: the page, and its article waiting for a
+story. A page that fails to decode or to yield an article is stored with its typed error and
+raw body, and the run goes on. Stories are the story stage's (``aggregator.assign``);
+``Ingestor`` runs both in one process, page by page.
 """
 
 from __future__ import annotations
@@ -10,31 +13,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from aggregator.assign import Assignment, StoryAssigner
 from aggregator.clean import clean_html
-from aggregator.dedup.cluster import ClusterSettings, RecheckClock, StoryIndex
+from aggregator.dedup.cluster import ClusterSettings, StoryIndex
+from aggregator.dedup.features import encode_features, extract_features
 from aggregator.dedup.fingerprint import content_hash, simhash, to_signed64
 from aggregator.dedup.urls import canonicalize_url
 from aggregator.errors import AggregatorError
-from aggregator.models import CleanedArticle, ClusterItem, SiteRules
+from aggregator.models import CleanedArticle, SiteRules
 from aggregator.records import ARTICLE_RECORD, article_from_record
 from aggregator.store.articles import (
     ArticleRecord,
-    IndexedArticle,
     find_article_by_url,
-    indexed,
     insert_article,
     naive_utc,
-    recent_articles,
     update_article,
 )
 from aggregator.store.pages import PageRecord, body_digest, find_page, save_page
-from aggregator.store.schema import Article, Page, Story
-from aggregator.store.stories import create_story, merge_story, refresh_story
+from aggregator.store.schema import Article, Page
 
 __all__ = [
     "Extraction",
@@ -45,6 +46,8 @@ __all__ = [
     "page_origin",
     "publication_order",
     "source_name_for",
+    "store_verdict",
+    "with_story",
 ]
 
 log = logging.getLogger("aggregator.pipeline")
@@ -73,11 +76,18 @@ class PageInput:
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
-    """The cleaner's verdict on one page: an article, or the error that stopped it."""
+    """The cleaner's verdict on one page: an article, or the error that stopped it.
+
+    With an article come its fingerprints and its encoded clustering features, computed here
+    so the serial story stage does not have to.
+    """
 
     article: CleanedArticle | None = None
     error_kind: str | None = None
     error_message: str | None = None
+    features: bytes | None = None
+    content_hash: str = ""
+    simhash: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +139,20 @@ def extract_page(page: PageInput) -> Extraction:
             )
     except AggregatorError as exc:
         return Extraction(error_kind=exc.kind, error_message=str(exc))
-    return Extraction(article=article)
+    return _with_features(article)
+
+
+def _with_features(article: CleanedArticle) -> Extraction:
+    features = extract_features(article.title, article.text)
+    # A long body's features already carry its hash and SimHash; a short one is hashed alone.
+    fingerprint = features.simhash if features.simhash is not None else simhash(article.text)
+    exact = features.exact if features.simhash is not None else content_hash(article.text)
+    return Extraction(
+        article=article,
+        features=encode_features(features),
+        content_hash=exact,
+        simhash=to_signed64(fingerprint),
+    )
 
 
 def _failure_outcome(kind: str | None, message: str | None) -> str:
@@ -137,8 +160,96 @@ def _failure_outcome(kind: str | None, message: str | None) -> str:
     return "skipped" if message and "not an article" in message else "failed"
 
 
+def store_verdict(
+    session: Session, page: PageInput, extraction: Extraction, *, force: bool = False
+) -> PageOutcome:
+    """Store one page and its article (waiting for a story); the caller commits.
+
+    An unchanged body is skipped unless ``force`` (reprocessing after a rule change); a pending
+    page (stored by a fetcher, claimed by the caller) is never unchanged.
+    """
+    page = _with_canonical_url(page, extraction.article)
+    existing = find_page(session, page.url)
+    unchanged = existing is not None and existing.body_sha256 == body_digest(page.body)
+    if unchanged and existing is not None and existing.outcome != "pending" and not force:
+        return PageOutcome(url=page.url, outcome="unchanged")
+    article = extraction.article
+    if article is None:
+        outcome = _failure_outcome(extraction.error_kind, extraction.error_message)
+        _save_page(session, page, existing, outcome, extraction)
+        log.info(
+            "stage=extract url=%s outcome=%s error=%s", page.url, outcome, extraction.error_message
+        )
+        return PageOutcome(url=page.url, outcome=outcome, error=extraction.error_message)
+    stored = _save_page(session, page, existing, "article", extraction)
+    return _store_article(session, page, stored, extraction)
+
+
+def _save_page(
+    session: Session, page: PageInput, existing: Page | None, outcome: str, extraction: Extraction
+) -> Page:
+    record = PageRecord(
+        url=page.url,
+        body=page.body,
+        fetched_at=page.fetched_at.replace(tzinfo=None),
+        outcome=outcome,
+        source_id=page.source_id,
+        final_url=page.final_url,
+        status=page.status,
+        content_type=page.content_type,
+        charset=page.charset,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        error_kind=extraction.error_kind,
+        error_message=extraction.error_message,
+        origin=page_origin(page),
+    )
+    return save_page(session, record, existing)
+
+
+def _store_article(
+    session: Session, page: PageInput, stored: Page, extraction: Extraction
+) -> PageOutcome:
+    cleaned = extraction.article
+    assert cleaned is not None
+    url = canonicalize_url(cleaned.canonical_url or page.final_url or page.url)
+    record = ArticleRecord(
+        page_id=stored.id,
+        url=url,
+        source_name=page.source_name or source_name_for(url),
+        cleaned=cleaned,
+        content_hash=extraction.content_hash,
+        simhash=extraction.simhash,
+        first_seen=page.fetched_at.replace(tzinfo=None),
+        source_id=page.source_id,
+        features=extraction.features,
+    )
+    known = find_article_by_url(session, url)
+    if known is not None:
+        return _refresh_known(page, stored, known, record)
+    article = insert_article(session, record)
+    log.info("stage=extract url=%s outcome=article article=%s", page.url, article.id)
+    return PageOutcome(page.url, "article", article.id)
+
+
+def _refresh_known(
+    page: PageInput, stored: Page, known: Article, record: ArticleRecord
+) -> PageOutcome:
+    """Same canonical URL seen again: update the article if it is this page's own."""
+    if known.page_id == stored.id:
+        update_article(known, record)
+        return PageOutcome(page.url, "article", known.id, known.story_id, known.duplicate_of)
+    stored.outcome = "duplicate"
+    stored.error_message = f"same canonical URL as article {known.id} ({known.url})"
+    return PageOutcome(page.url, "duplicate", known.id, known.story_id, known.id)
+
+
 class Ingestor:
-    """Stores extracted pages and keeps the story index in step with the database."""
+    """Both stages in one process: each page's verdict, then the story of its article.
+
+    For replays, backfills and tests, where one process does everything in order; the daemon
+    runs the stages apart (``aggregator.work``).
+    """
 
     def __init__(
         self,
@@ -149,49 +260,24 @@ class Ingestor:
     ) -> None:
         self.session = session
         self.settings = settings
-        self.clock = clock or _utcnow
-        self.index = StoryIndex(settings)
-        self._recheck_clock = RecheckClock(settings)
-        self._recheck_from: float | None = None  # set when a stored article made it due
-        self._rebuild_index()
+        self.stories = StoryAssigner(session, settings, clock=clock)
 
-    def _rebuild_index(self) -> None:
-        """Clustering state is rebuilt from the stored articles of the last window."""
-        self.index = StoryIndex(self.settings)
-        window = timedelta(days=self.settings.window_days)
-        for stored in recent_articles(self.session, window):
-            if stored.story_id is None:
-                continue
-            self.index.insert(
-                _cluster_item(stored),
-                str(stored.story_id),
-                str(stored.duplicate_of) if stored.duplicate_of else None,
-            )
+    @property
+    def index(self) -> StoryIndex:
+        return self.stories.index
 
     def store(self, page: PageInput, extraction: Extraction, *, force: bool = False) -> PageOutcome:
-        """Store one page and its article in one transaction.
-
-        An unchanged body is skipped unless ``force`` (reprocessing after a rule change).
-        """
+        """Store one page and its article, then give the article its story (two transactions)."""
         try:
-            outcome = self._store(page, extraction, force=force)
+            outcome = store_verdict(self.session, page, extraction, force=force)
             self.session.commit()
         except Exception:
             self.session.rollback()
-            self._rebuild_index()  # the index may hold an article the database does not
-            self._recheck_from = None
             raise
-        if self._recheck_from is not None:
-            since, self._recheck_from = self._recheck_from, None
-            self._recheck_quietly(since)
-        return outcome
-
-    def _recheck_quietly(self, since: float) -> None:
-        """The re-check a stored article made due; the page is stored whatever happens here."""
-        try:
-            self._settle(since)
-        except Exception:
-            log.exception("stage=recheck error=unexpected")
+        if outcome.article_id is None or outcome.story_id is not None:
+            return outcome
+        placed = {a.article_id: a for a in self.stories.assign_pending()}
+        return with_story(outcome, placed)
 
     def process(self, page: PageInput) -> PageOutcome:
         """Extract and store one page in this process."""
@@ -200,158 +286,23 @@ class Ingestor:
             return PageOutcome(url=page.url, outcome="unchanged")
         return self.store(page, extract_page(page))
 
-    def _store(self, page: PageInput, extraction: Extraction, *, force: bool) -> PageOutcome:
-        page = _with_canonical_url(page, extraction.article)
-        existing = find_page(self.session, page.url)
-        unchanged = existing is not None and existing.body_sha256 == body_digest(page.body)
-        if unchanged and not force:
-            return PageOutcome(url=page.url, outcome="unchanged")
-        article = extraction.article
-        if article is None:
-            outcome = _failure_outcome(extraction.error_kind, extraction.error_message)
-            self._save_page(page, existing, outcome, extraction)
-            log.info(
-                "stage=store url=%s outcome=%s error=%s",
-                page.url,
-                outcome,
-                extraction.error_message,
-            )
-            return PageOutcome(url=page.url, outcome=outcome, error=extraction.error_message)
-        stored = self._save_page(page, existing, "article", extraction)
-        return self._store_article(page, stored, article)
-
-    def _save_page(
-        self, page: PageInput, existing: Page | None, outcome: str, extraction: Extraction
-    ) -> Page:
-        record = PageRecord(
-            url=page.url,
-            body=page.body,
-            fetched_at=page.fetched_at.replace(tzinfo=None),
-            outcome=outcome,
-            source_id=page.source_id,
-            final_url=page.final_url,
-            status=page.status,
-            content_type=page.content_type,
-            charset=page.charset,
-            etag=page.etag,
-            last_modified=page.last_modified,
-            error_kind=extraction.error_kind,
-            error_message=extraction.error_message,
-            origin=page_origin(page),
-        )
-        return save_page(self.session, record, existing)
-
-    def _store_article(self, page: PageInput, stored: Page, cleaned: CleanedArticle) -> PageOutcome:
-        url = canonicalize_url(cleaned.canonical_url or page.final_url or page.url)
-        record = ArticleRecord(
-            page_id=stored.id,
-            url=url,
-            source_name=page.source_name or source_name_for(url),
-            cleaned=cleaned,
-            content_hash=content_hash(cleaned.text),
-            simhash=to_signed64(simhash(cleaned.text)),
-            first_seen=page.fetched_at.replace(tzinfo=None),
-            source_id=page.source_id,
-        )
-        known = find_article_by_url(self.session, url)
-        if known is not None:
-            return self._refresh_known(page, stored, known, record)
-        article = insert_article(self.session, record)
-        return self._assign_story(page, article)
-
-    def _refresh_known(
-        self, page: PageInput, stored: Page, known: Article, record: ArticleRecord
-    ) -> PageOutcome:
-        """Same canonical URL seen again: update the article if it is this page's own."""
-        if known.page_id == stored.id:
-            update_article(known, record)
-            return PageOutcome(page.url, "article", known.id, known.story_id, known.duplicate_of)
-        stored.outcome = "duplicate"
-        stored.error_message = f"same canonical URL as article {known.id} ({known.url})"
-        return PageOutcome(page.url, "duplicate", known.id, known.story_id, known.id)
-
-    def _assign_story(self, page: PageInput, article: Article) -> PageOutcome:
-        item = _cluster_item(indexed(article, page_origin(page)))
-        decision = self.index.decide(item)
-        now = self.clock().replace(tzinfo=None)
-        story = self._story_for(decision.story, article, now)
-        duplicate_of = int(decision.duplicate_of) if decision.duplicate_of else None
-        article.story_id = story.id
-        article.duplicate_of = duplicate_of
-        self.index.insert(item, str(story.id), decision.duplicate_of)
-        self._recheck_from = self._recheck_clock.tick(item.timestamp)
-        for other in decision.merge:
-            if other != str(story.id):
-                merge_story(self.session, story, int(other))
-                self.index.merge(str(story.id), other)
-        self.session.flush()
-        refresh_story(self.session, story, title=self._story_title(story), now=now)
-        outcome = "duplicate" if duplicate_of else "article"
-        log.info("stage=store url=%s outcome=%s story=%s", page.url, outcome, story.id)
-        return PageOutcome(page.url, outcome, article.id, story.id, duplicate_of)
-
     def recheck(self, since: datetime | None = None) -> int:
-        """The re-check: fold together stories the index now finds to be one.
-
-        Stories touched at or after ``since`` (every live story when None) are re-scored with
-        today's statistics: converged stories merge, then fragments fold into the story they
-        now fit (:meth:`StoryIndex.settle`). Each fold is its own transaction; returns how
-        many were applied.
-        """
-        return self._settle(_stamp(since))
-
-    def _settle(self, since: float | None) -> int:
-        applied = 0
-        lost = False  # the index folded a story the database no longer holds
-        for fold in self.index.settle(since):
-            if self._fold_stored(fold.source, fold.target):
-                applied += 1
-            else:
-                lost = True
-        if lost:
-            self._rebuild_index()
-        return applied
+        """The re-check (see :meth:`StoryAssigner.recheck`); returns the folds applied."""
+        return self.stories.recheck(since)
 
     def suggest_moves(self, since: datetime | None = None) -> None:
-        """Log single articles that now sit clearly closer to another story than to their own
-        (suggestions for the operator: a move is not applied)."""
-        for move in self.index.moves(_stamp(since)):
-            log.info(
-                "stage=recheck suggest_move=%s from=%s to=%s", move.item, move.source, move.target
-            )
+        self.stories.suggest_moves(since)
 
-    def _fold_stored(self, source: str, target: str) -> bool:
-        """Merge stored story ``source`` into ``target``, as the index already did; False
-        when the database holds either no more."""
-        into = self.session.get(Story, int(target))
-        if into is None or self.session.get(Story, int(source)) is None:
-            return False
-        try:
-            merge_story(self.session, into, int(source))
-            refresh_story(self.session, into, title=self._story_title(into), now=self.clock())
-            self.session.commit()
-        except Exception:
-            self.session.rollback()
-            self._rebuild_index()
-            raise
-        log.info("stage=recheck merged=%s into=%s", source, target)
-        return True
 
-    def _story_title(self, story: Story) -> str:
-        # A story whose articles are all older than the window has left the index; its
-        # stored title stands.
-        try:
-            return self.index.story_title(str(story.id))
-        except KeyError:
-            return story.title
-
-    def _story_for(self, key: str | None, article: Article, now: datetime) -> Story:
-        story = self.session.get(Story, int(key)) if key else None
-        if story is not None:
-            return story
-        story = create_story(self.session, article.title, now)
-        self.index.release(str(story.id))
-        return story
+def with_story(outcome: PageOutcome, placed: dict[int, Assignment]) -> PageOutcome:
+    """``outcome`` with the story the story stage gave its article (when it has)."""
+    assignment = placed.get(outcome.article_id) if outcome.article_id is not None else None
+    if assignment is None:
+        return outcome
+    kind = "duplicate" if assignment.duplicate_of is not None else outcome.outcome
+    return replace(
+        outcome, outcome=kind, story_id=assignment.story_id, duplicate_of=assignment.duplicate_of
+    )
 
 
 def _with_canonical_url(page: PageInput, article: CleanedArticle | None) -> PageInput:
@@ -360,20 +311,3 @@ def _with_canonical_url(page: PageInput, article: CleanedArticle | None) -> Page
     return replace(page, url=canonicalize_url(article.canonical_url))
 
 
-def _cluster_item(stored: IndexedArticle) -> ClusterItem:
-    return ClusterItem(
-        id=str(stored.id),
-        title=stored.title,
-        text=stored.text,
-        source=stored.source_name,
-        url=stored.url,
-        timestamp=stored.timestamp.replace(tzinfo=UTC).timestamp() if stored.timestamp else None,
-    )
-
-
-def _stamp(moment: datetime | None) -> float | None:
-    return None if moment is None else moment.replace(tzinfo=UTC).timestamp()
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -287,9 +287,13 @@ class StoryIndex:
         return _dot(probe, terms) / norm if norm else 0.0
 
     # ----------------------------------------------------------------- public API
-    def decide(self, item: ClusterItem) -> StoryDecision:
-        """Where ``item`` belongs; reads the index, changes nothing."""
-        features = self._features(item)
+    def decide(self, item: ClusterItem, features: Features | None = None) -> StoryDecision:
+        """Where ``item`` belongs; reads the index, changes nothing.
+
+        ``features`` are the item's own, when the caller has them already (the extraction
+        stage stores them beside each article).
+        """
+        features = features or self._features(item)
         original = self._find_duplicate(features)
         if original is not None:
             story = self._resolve(original.story)
@@ -335,9 +339,15 @@ class StoryIndex:
             return settings.headline_merge_threshold if merge else settings.headline_threshold
         return settings.merge_threshold if merge else settings.join_threshold
 
-    def insert(self, item: ClusterItem, story: str, duplicate_of: str | None) -> None:
+    def insert(
+        self,
+        item: ClusterItem,
+        story: str,
+        duplicate_of: str | None,
+        features: Features | None = None,
+    ) -> None:
         """Add ``item`` to story ``story`` (created when new); decides nothing."""
-        features = self._features(item)
+        features = features or self._features(item)
         self._count(features)
         key = self._resolve(story)
         record = self._stories.get(key)

@@ -21,6 +21,7 @@ __all__ = [
     "insert_article",
     "moment_of",
     "naive_utc",
+    "pending_articles",
     "recent_articles",
     "update_article",
 ]
@@ -38,6 +39,7 @@ class ArticleRecord:
     simhash: int
     first_seen: datetime
     source_id: int | None = None
+    features: bytes | None = None  # encoded clustering features (aggregator.dedup.features)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class IndexedArticle:
     timestamp: datetime | None
     story_id: int | None
     duplicate_of: int | None
+    features: bytes | None = None
 
 
 def find_article_by_url(session: Session, url: str) -> Article | None:
@@ -87,6 +90,7 @@ def _fill(article: Article, record: ArticleRecord) -> None:
     article.text = cleaned.text
     article.content_hash = record.content_hash
     article.simhash = record.simhash
+    article.features = record.features
     article.removals = json.dumps(
         [{"rule": r.rule, "text": r.text} for r in cleaned.removals], ensure_ascii=False
     )
@@ -162,4 +166,21 @@ def indexed(article: Article, origin: str) -> IndexedArticle:
         timestamp=moment_of(article.published_at, article.first_seen, origin),
         story_id=article.story_id,
         duplicate_of=article.duplicate_of,
+        features=article.features,
     )
+
+
+def pending_articles(session: Session, limit: int) -> list[tuple[Article, str]]:
+    """Articles still without a story, in arrival (id) order, each with its page's origin.
+
+    Arrival order is the story stage's order: the same articles give the same stories
+    whichever process stores them and whenever the stage runs.
+    """
+    query = (
+        select(Article, Page.origin)
+        .join(Page, Article.page_id == Page.id)
+        .where(Article.story_id.is_(None))
+        .order_by(Article.id)
+        .limit(limit)
+    )
+    return [(article, origin) for article, origin in session.execute(query).all()]

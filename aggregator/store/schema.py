@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Article", "Base", "Fetch", "Page", "SourceRow", "Story", "Validator"]
+__all__ = ["Article", "Base", "Fetch", "Lease", "Page", "SourceRow", "Story", "Validator"]
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -58,6 +58,10 @@ class SourceRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The fetch process working on this source, and until when its claim holds unless renewed:
+    # a process that dies loses its sources when the lease runs out.
+    leased_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Page(Base):
@@ -81,13 +85,16 @@ class Page(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw bytes
     body_size: Mapped[int] = mapped_column(Integer, default=0)
     body_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    # article | duplicate | skipped | failed
+    # pending (stored, not cleaned yet) | article | duplicate | skipped | failed
     outcome: Mapped[str] = mapped_column(String(16))
     # fetch | replay | import: a replayed file's fetched_at is when it was replayed, an imported
     # record's when it was imported; neither says when the article was new
     origin: Mapped[str] = mapped_column(String(8), default="fetch")
     error_kind: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # The extraction process cleaning this pending page, and until when its claim holds.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Story(Base):
@@ -130,6 +137,9 @@ class Article(Base):
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     removals: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{rule, text}] audit trail
+    # What the story stage needs of the article, computed once by the extraction stage: term
+    # counts and fingerprints (zlib-compressed JSON, see aggregator.dedup.features).
+    features: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Fetch(Base):
@@ -160,3 +170,18 @@ class Validator(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Lease(Base):
+    """A named piece of work one process holds until ``expires_at`` unless it renews it.
+
+    ``role:stories`` is the single story writer; ``host:NAME:PORT`` is a host's one connection,
+    with ``not_before`` its politeness pause shared by every fetch process.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime)
