@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
@@ -34,7 +34,7 @@ from aggregator.models import CleanedArticle, SiteRules, Source
 from aggregator.pipeline import Ingestor, PageOutcome
 from aggregator.replay import ReplaySummary, find_pages, replay
 from aggregator.reprocess import reprocess
-from aggregator.runner import IntervalPolicy, Runner
+from aggregator.runner import ROLES, IntervalPolicy, Runner, RunOptions
 from aggregator.scheduler import serve
 from aggregator.settings import (
     SETTINGS,
@@ -44,7 +44,7 @@ from aggregator.settings import (
     parse_interval,
     setting_field_names,
 )
-from aggregator.store.engine import migrate, open_database
+from aggregator.store.engine import migrate, open_database, sqlite_writer
 from aggregator.store.queries import latest_stories, story_detail
 from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
 from aggregator.web.app import make_app
@@ -85,13 +85,17 @@ def cluster_settings(settings: Settings) -> ClusterSettings:
 
 
 @contextmanager
-def _database(ctx: click.Context) -> Iterator[tuple[Engine, Session]]:
-    engine = open_database(_settings(ctx).database_url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield engine, session
-    finally:
-        engine.dispose()
+def _database(ctx: click.Context, *, writer: bool = False) -> Iterator[tuple[Engine, Session]]:
+    """The database, migrated; ``writer`` commands (long-running writers) also take SQLite's
+    writer lock, so a second one stops with a clear message instead of deciding apart."""
+    url = _settings(ctx).database_url
+    with sqlite_writer(url) if writer else nullcontext():
+        engine = open_database(url)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                yield engine, session
+        finally:
+            engine.dispose()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,7 +155,7 @@ def db_upgrade(ctx: click.Context) -> None:
 def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
     """Ingest saved HTML files or folders through the pipeline, without network."""
     files = find_pages(paths)
-    with _database(ctx) as (_engine, session):
+    with _database(ctx, writer=True) as (_engine, session):
         ingestor = Ingestor(session, cluster_settings(_settings(ctx)))
         with _progress(len(files)) as advance:
             summary = replay(
@@ -306,7 +310,7 @@ def cluster_command(ctx: click.Context, input_path: Path, output_path: Path, sto
     """Cluster articles into stories: offline, touching no database, unless --store."""
     settings = cluster_settings(_settings(ctx))
     if store:
-        with _database(ctx) as (_engine, session):
+        with _database(ctx, writer=True) as (_engine, session):
             rows = backfill(Ingestor(session, settings), read_jsonl_lines(input_path))
             count = _write_rows(rows, output_path)
         click.echo(f"stored {count} lines; assignments in {output_path}", err=True)
@@ -369,16 +373,18 @@ def _mirror(session: Session, settings: Settings) -> None:
         session.commit()
 
 
-def _runner(session: Session, settings: Settings, *, refetch: bool = False) -> Runner:
-    return Runner(
-        session,
-        fetch_options=fetch_options(settings),
+def _run_options(settings: Settings, *, refetch: bool = False) -> RunOptions:
+    return RunOptions(
+        fetch=fetch_options(settings),
         cluster=cluster_settings(settings),
         rules=_site_rules(settings),
         workers=settings.schedule_workers or os.cpu_count() or 1,
         max_articles=settings.fetch_max_articles_per_cycle,
         refetch=refetch,
         policy=IntervalPolicy(settings.schedule_min_interval, settings.schedule_max_interval),
+        lease_seconds=settings.schedule_lease_seconds,
+        sources_at_once=settings.schedule_sources_at_once,
+        poll_seconds=settings.schedule_poll_seconds,
     )
 
 
@@ -394,12 +400,15 @@ def _runner(session: Session, settings: Settings, *, refetch: bool = False) -> R
 @click.pass_context
 @_fail_cleanly
 def fetch_command(ctx: click.Context, names: tuple[str, ...], refetch: bool) -> None:
-    """Run one fetch cycle over the sources and exit (for cron and tests)."""
+    """Run one fetch cycle over the sources, clean and cluster what came, and exit (for cron).
+
+    Safe beside a running daemon on PostgreSQL: sources, pages and the story stage are
+    claimed through the database.
+    """
     settings = _settings(ctx)
-    with _database(ctx) as (_engine, session):
+    with _database(ctx, writer=True) as (engine, session):
         _mirror(session, settings)
-        runner = _runner(session, settings, refetch=refetch)
-        reports = asyncio.run(_fetch_once(runner, names))
+        reports = asyncio.run(_fetch_once(engine, _run_options(settings, refetch=refetch), names))
     for report in reports:
         click.echo(output.cycle_line(report))
     if not reports:
@@ -408,28 +417,51 @@ def fetch_command(ctx: click.Context, names: tuple[str, ...], refetch: bool) -> 
         sys.exit(1)
 
 
-async def _fetch_once(runner: Runner, names: tuple[str, ...]) -> list[CycleReport]:
-    async with runner:
-        reports = await runner.run_all(names)
-        # One cycle ends with the re-check the daemon runs periodically, as a replay does.
-        runner.ingestor.recheck()
-    return reports
+async def _fetch_once(
+    engine: Engine, options: RunOptions, names: tuple[str, ...]
+) -> list[CycleReport]:
+    async with Runner(engine, options) as runner:
+        return await runner.fetch_once(names)
+
+
+def _parse_roles(
+    _ctx: click.Context, _param: click.Parameter, given: tuple[str, ...]
+) -> tuple[str, ...]:
+    chosen = [part.strip() for value in given for part in value.split(",") if part.strip()]
+    unknown = sorted(set(chosen) - set(ROLES))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown role {', '.join(unknown)}; choose from {', '.join(ROLES)}"
+        )
+    return tuple(role for role in ROLES if role in chosen) or ROLES
 
 
 @cli.command("run")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    callback=_parse_roles,
+    metavar="ROLE",
+    help="fetch, extract or stories (repeatable, or a comma list); default: all three.",
+)
 @click.pass_context
 @_fail_cleanly
-def run_command(ctx: click.Context) -> None:
-    """Run the daemon: every source on its schedule until SIGTERM or Ctrl-C."""
+def run_command(ctx: click.Context, roles: tuple[str, ...]) -> None:
+    """Run the daemon until SIGTERM or Ctrl-C: fetch due sources, clean pages, build stories.
+
+    On PostgreSQL any number of `run` processes, on any machines, share the work; exactly
+    one of them at a time holds the story stage.
+    """
     settings = _settings(ctx)
-    with _database(ctx) as (_engine, session):
+    with _database(ctx, writer=True) as (engine, session):
         _mirror(session, settings)
-        asyncio.run(_serve(_runner(session, settings), settings.schedule_jitter))
+        asyncio.run(_serve(engine, _run_options(settings), roles))
 
 
-async def _serve(runner: Runner, jitter: float) -> None:
-    async with runner:
-        await serve(runner, jitter=jitter)
+async def _serve(engine: Engine, options: RunOptions, roles: tuple[str, ...]) -> None:
+    async with Runner(engine, options, roles=roles) as runner:
+        await serve(runner)
 
 
 @cli.command("reprocess")
@@ -441,7 +473,7 @@ def reprocess_command(ctx: click.Context, yes: bool) -> None:
     if not yes:
         click.confirm("Rebuild all articles and stories from stored pages?", abort=True)
     settings = _settings(ctx)
-    with _database(ctx) as (_engine, session):
+    with _database(ctx, writer=True) as (_engine, session):
         summary = reprocess(session, cluster_settings(settings), rules=_site_rules(settings))
     _print_summary(summary)
 

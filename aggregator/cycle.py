@@ -1,15 +1,15 @@
-"""One fetch cycle for one source: discover links, fetch new pages, extract, store.
+"""One fetch cycle for one source: discover links, fetch new pages, store them as pending.
 
 Discovery reads the source's feeds and sitemaps (conditionally: a 304 costs nothing), falls back
 to feed autodiscovery and then to link discovery on the homepage. Only URLs not stored yet are
-fetched. Every HTTP exchange becomes a ``fetches`` row; every page goes through the pipeline.
+fetched. Every HTTP exchange becomes a ``fetches`` row; every fetched page is stored as it
+arrives, in a transaction of its own, for the extraction stage to claim.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,8 +20,7 @@ from aggregator.fetch.crawler import Crawler, CrawlOutcome, CrawlRequest
 from aggregator.fetch.feeds import discover_feeds, parse_feed
 from aggregator.fetch.links import discover_article_links
 from aggregator.fetch.sitemaps import parse_sitemap
-from aggregator.models import FeedItem, FetchResult, SiteRules, Source
-from aggregator.pipeline import Extraction, Ingestor, PageInput, PageOutcome, publication_order
+from aggregator.models import FeedItem, FetchResult, Source
 from aggregator.store.fetches import (
     FetchRecord,
     known_urls,
@@ -29,12 +28,13 @@ from aggregator.store.fetches import (
     record_fetch,
     save_validators,
 )
+from aggregator.store.pages import PageRecord, store_fetched
+from aggregator.store.work import PAGES, notify
 
 __all__ = ["CycleReport", "SourceCycle"]
 
 log = logging.getLogger("aggregator.cycle")
 
-Extractor = Callable[[PageInput], Awaitable[Extraction]]
 # Sitemap indexes can nest; two levels cover every real site seen, and bound the work.
 MAX_SITEMAP_DEPTH = 2
 MAX_CHILD_SITEMAPS = 20
@@ -49,15 +49,15 @@ class CycleReport:
     not_modified: int = 0
     discovered: int = 0
     fetched: int = 0
-    outcomes: list[PageOutcome] = field(default_factory=list)
+    stored: int = 0  # new or changed pages, pending extraction
     errors: list[str] = field(default_factory=list)
     retry_after: float | None = None
-    # fetched and cleaned, waiting for ``SourceCycle.store``
-    pending: list[tuple[PageInput, Extraction]] = field(default_factory=list)
+    page_ids: list[int] = field(default_factory=list)
 
     @property
     def new_articles(self) -> int:
-        return sum(1 for o in self.outcomes if o.outcome in ("article", "duplicate"))
+        """New pages stored: what the adaptive interval counts as the source being busy."""
+        return self.stored
 
     @property
     def discovery_failed(self) -> bool:
@@ -66,64 +66,58 @@ class CycleReport:
 
 
 class SourceCycle:
-    """Runs cycles for sources, sharing one crawler, one ingestor and one extractor."""
+    """Runs cycles for sources, sharing one crawler and one database session.
+
+    ``on_stored`` is told after each page is committed (to wake the extraction stage).
+    """
 
     def __init__(
         self,
         session: Session,
-        ingestor: Ingestor,
         crawler: Crawler,
-        extract: Extractor,
         *,
         max_articles: int = 200,
         refetch: bool = False,
         clock: Callable[[], datetime] | None = None,
+        on_stored: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
-        self.ingestor = ingestor
         self.crawler = crawler
-        self.extract = extract
         self.max_articles = max_articles
         self.refetch = refetch
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.on_stored = on_stored
 
-    async def run(
-        self, source: Source, source_id: int | None, rules: SiteRules | None = None
-    ) -> CycleReport:
-        """Collect and store one source's new pages."""
-        report = await self.collect(source, source_id, rules)
-        self.store([report])
-        return report
-
-    async def collect(
-        self, source: Source, source_id: int | None, rules: SiteRules | None = None
-    ) -> CycleReport:
-        """Discover, fetch and clean the source's new pages; nothing is stored yet but the
-        fetch log (see ``store``)."""
+    async def run(self, source: Source, source_id: int | None) -> CycleReport:
+        """Discover, fetch and store the source's new pages (as pending)."""
         report = CycleReport(source=source.name)
         items = await self._discover(source, source_id, report)
+        self.session.commit()
         wanted = self._new_urls(items)
         report.discovered = len(items)
-        pages = []
-        for outcome in await self.crawler.crawl(wanted):
+
+        def arrived(outcome: CrawlOutcome) -> None:
             self._log_fetch(outcome, "page", source_id, report)
+            stored = False
             if outcome.result is not None and not outcome.result.not_modified:
                 report.fetched += 1
-                pages.append(_page_input(outcome.result, source, source_id, rules or SiteRules()))
-        extractions = await asyncio.gather(*(self.extract(page) for page in pages))
-        report.pending = list(zip(pages, extractions, strict=True))
+                stored = self._store(outcome.result, source_id, report)
+            self.session.commit()
+            if stored and self.on_stored is not None:
+                self.on_stored()
+
+        await self.crawler.crawl(wanted, on_outcome=arrived)
         self.session.commit()
         return report
 
-    def store(self, reports: list[CycleReport]) -> None:
-        """Store the collected pages of ``reports`` together, oldest article first."""
-        batch = [(report, page, done) for report in reports for page, done in report.pending]
-        batch.sort(key=lambda entry: publication_order(entry[2]))
-        for report, page, extraction in batch:
-            report.outcomes.append(self.ingestor.store(page, extraction))
-        for report in reports:
-            report.pending = []
-        self.session.commit()
+    def _store(self, result: FetchResult, source_id: int | None, report: CycleReport) -> bool:
+        page_id = store_fetched(self.session, _page_record(result, source_id))
+        if page_id is None:
+            return False
+        notify(self.session, PAGES)
+        report.stored += 1
+        report.page_ids.append(page_id)
+        return True
 
     def _new_urls(self, items: Iterable[FeedItem]) -> list[str]:
         """Canonical URLs not stored yet (all with ``refetch``), newest first, at most
@@ -221,14 +215,12 @@ def _fetch_record(
     )
 
 
-def _page_input(
-    result: FetchResult, source: Source, source_id: int | None, rules: SiteRules
-) -> PageInput:
-    return PageInput(
+def _page_record(result: FetchResult, source_id: int | None) -> PageRecord:
+    return PageRecord(
         url=result.url,
         body=result.body,
-        fetched_at=result.fetched_at,
-        source_name=source.name,
+        fetched_at=result.fetched_at.replace(tzinfo=None),
+        outcome="pending",
         source_id=source_id,
         final_url=result.final_url,
         status=result.status,
@@ -236,7 +228,6 @@ def _page_input(
         charset=result.charset,
         etag=result.etag,
         last_modified=result.last_modified,
-        rules=rules,
     )
 
 

@@ -140,11 +140,8 @@ def source_record(row: SourceRow) -> dict[str, Any]:
 
 
 def cycle_line(report: CycleReport) -> str:
-    outcomes = [o.outcome for o in report.outcomes]
     return (
         f"{report.source}: requests {report.requests}, not modified {report.not_modified}, "
-        f"links {report.discovered}, fetched {report.fetched}, "
-        f"articles {outcomes.count('article')}, duplicates {outcomes.count('duplicate')}, "
-        f"skipped {outcomes.count('skipped')}, failed {outcomes.count('failed')}, "
+        f"links {report.discovered}, fetched {report.fetched}, new pages {report.stored}, "
         f"errors {len(report.errors)}"
     )

@@ -34,7 +34,7 @@ from aggregator.store.articles import (
     naive_utc,
     update_article,
 )
-from aggregator.store.pages import PageRecord, body_digest, find_page, save_page
+from aggregator.store.pages import PageRecord, body_digest, find_page, page_body, save_page
 from aggregator.store.schema import Article, Page
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "publication_order",
     "source_name_for",
     "store_verdict",
+    "stored_page_input",
     "with_story",
 ]
 
@@ -152,6 +153,25 @@ def _with_features(article: CleanedArticle) -> Extraction:
         features=encode_features(features),
         content_hash=exact,
         simhash=to_signed64(fingerprint),
+    )
+
+
+def stored_page_input(page: Page, source_name: str, rules: SiteRules) -> PageInput:
+    """A stored page (pending, or kept for reprocessing) as the cleaner takes it."""
+    return PageInput(
+        url=page.url,
+        body=page_body(page),
+        fetched_at=page.fetched_at,
+        source_name=source_name,
+        source_id=page.source_id,
+        final_url=page.final_url,
+        status=page.status,
+        content_type=page.content_type,
+        charset=page.charset,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        rules=rules,
+        replayed=page.origin == "replay",
     )
 
 
@@ -309,5 +329,3 @@ def _with_canonical_url(page: PageInput, article: CleanedArticle | None) -> Page
     if not page.replayed or article is None or not article.canonical_url:
         return page
     return replace(page, url=canonicalize_url(article.canonical_url))
-
-

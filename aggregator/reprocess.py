@@ -15,9 +15,14 @@ from sqlalchemy.orm import Session
 
 from aggregator.dedup.cluster import ClusterSettings
 from aggregator.models import SiteRules
-from aggregator.pipeline import Ingestor, PageInput, PageOutcome, extract_page
+from aggregator.pipeline import (
+    Ingestor,
+    PageInput,
+    PageOutcome,
+    extract_page,
+    stored_page_input,
+)
 from aggregator.replay import BATCH, ReplaySummary, store_in_order, summarise
-from aggregator.store.pages import page_body
 from aggregator.store.schema import Article, Page, SourceRow, Story
 
 __all__ = ["reprocess"]
@@ -32,21 +37,7 @@ def _stored_pages(session: Session, rules: dict[str, SiteRules]) -> Iterator[Pag
         if page is None:
             continue
         source_name = names.get(page.source_id, "") if page.source_id else ""
-        yield PageInput(
-            url=page.url,
-            body=page_body(page),
-            fetched_at=page.fetched_at,
-            source_name=source_name,
-            source_id=page.source_id,
-            final_url=page.final_url,
-            status=page.status,
-            content_type=page.content_type,
-            charset=page.charset,
-            etag=page.etag,
-            last_modified=page.last_modified,
-            rules=rules.get(source_name, SiteRules()),
-            replayed=page.origin == "replay",
-        )
+        yield stored_page_input(page, source_name, rules.get(source_name, SiteRules()))
 
 
 def _clear(session: Session) -> None:

@@ -1,210 +1,227 @@
-"""The fetch runtime: one database session, HTTP client, crawler and extraction pool, shared by
-every source's cycle; source health is recorded after each cycle.
+"""One process's runtime: the roles it runs, the objects they share, and one-shot runs.
 
-Extraction is CPU-bound, so it runs off the event loop in a process pool sized to the CPUs;
-storing stays on the loop's thread, one short transaction per page.
+A ``Runner`` owns this process's lease-holder name, database sessions (one per role: the
+roles meet only in the database), the HTTP client and crawler (fetch), the extraction
+process pool (extract) and the story worker with its own thread (stories). The daemon's loops
+(``aggregator.scheduler``) and ``aggregator fetch`` drive it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
+from typing import TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from aggregator.cycle import CycleReport, SourceCycle
 from aggregator.dedup.cluster import ClusterSettings
-from aggregator.errors import AggregatorError
 from aggregator.fetch.client import build_client
 from aggregator.fetch.crawler import Crawler
 from aggregator.fetch.options import FetchOptions
-from aggregator.models import SiteRules, Source
-from aggregator.pipeline import Extraction, Ingestor, PageInput, extract_page
-from aggregator.store.sources import (
-    find_source,
-    list_sources,
-    record_failure,
-    record_success,
-    source_model,
-)
+from aggregator.fetch.politeness import HostLimiter
+from aggregator.models import SiteRules
+from aggregator.store.leases import holder_id
+from aggregator.store.work import ARTICLES, PAGES, release_pages, renew_claims
+from aggregator.work.extracting import ExtractWorker
+from aggregator.work.fetching import FetchWorker
+from aggregator.work.hosts import DatabaseHostGate
+from aggregator.work.interval import IntervalPolicy, next_interval
+from aggregator.work.stories import StoryWorker
+from aggregator.work.wake import Wakeup
 
-__all__ = ["IntervalPolicy", "Runner", "next_interval"]
+__all__ = ["ROLES", "IntervalPolicy", "RunOptions", "Runner", "next_interval"]
 
 log = logging.getLogger("aggregator.runner")
 
+ROLES = ("fetch", "extract", "stories")
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
-class IntervalPolicy:
-    """Bounds of the adaptive polling interval."""
+class RunOptions:
+    """Everything the roles need from the settings, as plain values."""
 
-    min_seconds: float = 300.0
-    max_seconds: float = 21600.0
-
-
-def next_interval(
-    base: float,
-    new_articles: int,
-    failures: int,
-    policy: IntervalPolicy,
-    retry_after: float | None = None,
-) -> float:
-    """Poll busy sources more often and quiet ones less; back off exponentially on failure.
-
-    The configured interval is the centre: up to 4x faster when a cycle brought many new
-    articles, up to 4x slower when it brought none, and 2^failures slower (at most 64x) while
-    a source keeps failing. A Retry-After longer than that wins. Bounded by the policy.
-    """
-    if failures:
-        seconds = base * 2.0 ** min(failures, 6)
-    elif new_articles == 0:
-        seconds = base * 1.5
-    else:
-        seconds = base / min(4.0, 1.0 + new_articles / 10.0)
-    seconds = max(seconds, retry_after or 0.0)
-    return max(policy.min_seconds, min(policy.max_seconds, seconds))
+    fetch: FetchOptions
+    cluster: ClusterSettings
+    rules: dict[str, SiteRules] = field(default_factory=dict)
+    workers: int = 1
+    max_articles: int = 200
+    refetch: bool = False
+    policy: IntervalPolicy = field(default_factory=IntervalPolicy)
+    lease_seconds: float = 30.0
+    sources_at_once: int = 8
+    poll_seconds: float = 5.0
 
 
 class Runner:
-    """Owns the shared fetch objects; use as ``async with Runner(...) as runner``."""
+    """Use as ``async with Runner(engine, options, roles=...) as runner``."""
 
     def __init__(
         self,
-        session: Session,
+        engine: Engine,
+        options: RunOptions,
         *,
-        fetch_options: FetchOptions,
-        cluster: ClusterSettings,
-        rules: dict[str, SiteRules] | None = None,
-        workers: int = 1,
-        max_articles: int = 200,
-        refetch: bool = False,
-        policy: IntervalPolicy | None = None,
+        roles: tuple[str, ...] = ROLES,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.session = session
-        self.options = fetch_options
-        self.rules = rules or {}
-        self.policy = policy or IntervalPolicy()
+        self.engine = engine
+        self.options = options
+        self.roles = roles
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.ingestor = Ingestor(session, cluster, clock=self.clock)
-        self.workers = workers
-        self.max_articles = max_articles
-        self.refetch = refetch
+        self.holder = holder_id()
+        self.wakeup = Wakeup()
+        self.fetcher: FetchWorker | None = None
+        self.extractor: ExtractWorker | None = None
+        self.stories: StoryWorker | None = None
+        self._sessions: list[Session] = []
         self._pool: Executor | None = None
-        self._cycle: SourceCycle | None = None
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stories")
 
     async def __aenter__(self) -> Runner:
-        self._client = build_client(self.options)
-        crawler = Crawler(self._client, self.options)
-        if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        self._cycle = SourceCycle(
-            self.session,
-            self.ingestor,
-            crawler,
-            self._extract,
-            max_articles=self.max_articles,
-            refetch=self.refetch,
+        self.wakeup.listen(self.engine)
+        if "fetch" in self.roles:
+            self.fetcher = self._fetch_worker()
+        if "extract" in self.roles:
+            self.extractor = self._extract_worker()
+        if "stories" in self.roles:
+            self.stories = StoryWorker(
+                self.engine,
+                self.options.cluster,
+                self.holder,
+                lease_seconds=self.options.lease_seconds,
+                clock=self.clock,
+            )
+        return self
+
+    def _session(self) -> Session:
+        session = Session(self.engine, expire_on_commit=False)
+        self._sessions.append(session)
+        return session
+
+    def _fetch_worker(self) -> FetchWorker:
+        options = self.options
+        gate = None
+        if self.engine.dialect.name == "postgresql":  # other processes may fetch beside us
+            hold = max(options.lease_seconds, options.fetch.timeout * (options.fetch.retries + 1))
+            gate = DatabaseHostGate(self.engine, self.holder, self.clock, hold_seconds=hold)
+        limiter = HostLimiter(
+            options.fetch.per_host_delay, max_delay=options.fetch.max_crawl_delay, gate=gate
+        )
+        self._client = build_client(options.fetch)
+        session = self._session()
+        cycle = SourceCycle(
+            session,
+            Crawler(self._client, options.fetch, limiter=limiter),
+            max_articles=options.max_articles,
+            refetch=options.refetch,
+            clock=self.clock,
+            on_stored=lambda: self.wakeup.wake(PAGES),
+        )
+        return FetchWorker(
+            session,
+            cycle,
+            self.holder,
+            policy=options.policy,
+            lease_seconds=options.lease_seconds,
+            at_once=options.sources_at_once,
             clock=self.clock,
         )
-        return self
+
+    def _extract_worker(self) -> ExtractWorker:
+        workers = self.options.workers
+        if workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=workers)
+        return ExtractWorker(
+            self._session(),
+            self.holder,
+            pool=self._pool,
+            rules=self.options.rules,
+            lease_seconds=self.options.lease_seconds,
+            batch=max(16, 8 * workers),
+            clock=self.clock,
+            on_article=lambda: self.wakeup.wake(ARTICLES),
+        )
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._client.aclose()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            if self.stories is not None:
+                await self.in_story_thread(self.stories.resign)
+                self.stories.close()
+            if self.extractor is not None:
+                release_pages(self.extractor.session, self.holder)
+        finally:
+            self.wakeup.close()
+            if self.fetcher is not None:
+                await self._client.aclose()
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            self._thread.shutdown(wait=True)
+            for session in self._sessions:
+                session.close()
 
-    async def _extract(self, page: PageInput) -> Extraction:
-        if self._pool is None:
-            return extract_page(page)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, extract_page, page)
+    async def in_story_thread(self, call: Callable[[], T]) -> T:
+        """Run a story-worker call on its own thread: the stage is CPU-bound and must not
+        hold up fetching, and its session is only ever used from that thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call)
 
-    def sources(self, names: tuple[str, ...] = ()) -> list[str]:
-        rows = list_sources(self.session, enabled_only=not names)
-        return [row.name for row in rows if not names or row.name in names]
+    async def fetch_once(self, names: tuple[str, ...] = ()) -> list[CycleReport]:
+        """``aggregator fetch``: one cycle over the sources, then every stage this process
+        runs drained; the story stage only when no other process holds it."""
+        reports: list[CycleReport] = []
+        if self.fetcher is not None:
+            reports = await self.fetcher.run_named(names)
+        if self.extractor is not None:
+            await self.extractor.drain()
+        if self.stories is not None:
+            await self.settle_stories()
+        return reports
 
-    async def run_source(self, name: str) -> CycleReport:
-        """One cycle for one source; never two at once for the same source."""
-        (report,) = await self.run_all((name,), only_enabled=False)
-        return report
+    async def settle_stories(self) -> bool:
+        """Assign every pending article and run the re-check, when the role is free; False
+        when another process holds it (it will do the work)."""
+        assert self.stories is not None
+        stories = self.stories
+        if not await self.in_story_thread(stories.lead):
+            log.info("stage=stories another process holds the story role; leaving it the work")
+            return False
+        await self.in_story_thread(stories.drain)
+        await self.in_story_thread(stories.recheck)
+        await self.in_story_thread(stories.resign)
+        return True
 
-    async def run_all(
-        self, names: tuple[str, ...] = (), *, only_enabled: bool = True
-    ) -> list[CycleReport]:
-        """One cycle over the sources (all enabled ones when ``names`` is empty).
+    def renew(self) -> None:
+        """Extend every lease this process holds (a periodic job while it runs); on its own
+        connection, so it never commits a role's half-done work."""
+        now = self.clock().replace(tzinfo=None)
+        with self.engine.begin() as connection:
+            renew_claims(connection, self.holder, now=now, seconds=self.options.lease_seconds)
+        if self.stories is not None:
+            self.stories.renew()
 
-        Every source is fetched and cleaned concurrently, then their new pages are stored
-        together in publication order, then each source's health is recorded.
-        """
-        chosen = list(names) if names and not only_enabled else self.sources(names)
-        started = self.clock()
-        collected = await asyncio.gather(*(self._collect(name) for name in chosen))
-        assert self._cycle is not None, "use Runner as an async context manager"
-        self._cycle.store([report for _source, report in collected])
-        for source, report in collected:
-            if source is not None:
-                self._record_health(source.name, source, report, started)
-        return [report for _source, report in collected]
-
-    async def _collect(self, name: str) -> tuple[Source | None, CycleReport]:
-        lock = self._locks.setdefault(name, asyncio.Lock())
-        if lock.locked():
-            return None, CycleReport(source=name, errors=[f"{name} is already running"])
-        async with lock:
-            row = find_source(self.session, name)
-            if row is None:
-                return None, CycleReport(source=name, errors=[f"no source named {name}"])
-            source: Source = source_model(row)
-            assert self._cycle is not None, "use Runner as an async context manager"
-            try:
-                return source, await self._cycle.collect(source, row.id, self.rules.get(name))
-            except AggregatorError as exc:
-                self.session.rollback()
-                return source, CycleReport(source=name, errors=[str(exc)], requests=1)
-
-    def _record_health(
-        self, name: str, source: Source, report: CycleReport, started: datetime
-    ) -> None:
-        row = find_source(self.session, name)
-        if row is None:
-            return
-        failed = report.discovery_failed
-        failures = (row.consecutive_failures or 0) + 1 if failed else 0
-        seconds = next_interval(
-            source.interval_seconds, report.new_articles, failures, self.policy, report.retry_after
-        )
-        now = started.replace(tzinfo=None)
-        next_run = now + timedelta(seconds=seconds)
-        if failed:
-            record_failure(row, now, "; ".join(report.errors)[:2000], next_run)
-        else:
-            record_success(row, now, next_run)
-        self.session.commit()
-        log.info(
-            "stage=cycle source=%s new=%d errors=%d next_in=%.0fs",
-            name,
-            report.new_articles,
-            len(report.errors),
-            seconds,
-        )
-
-    def next_delay(self, name: str) -> float:
-        """Seconds until the source's next run, as recorded after its last cycle."""
-        row = find_source(self.session, name)
-        if row is None or row.next_run_at is None:
-            return 0.0
-        return max(0.0, (row.next_run_at - self.clock().replace(tzinfo=None)).total_seconds())
-
-    def recheck(self) -> int:
-        """Re-check the last window's assignments; returns the folds applied."""
-        since = self.clock() - timedelta(days=self.ingestor.settings.window_days)
-        applied = self.ingestor.recheck(since)
-        self.ingestor.suggest_moves(since)
-        return applied
+    async def guarded(
+        self, stage: str, work: Awaitable[T], fallback: T, session: Session | None = None
+    ) -> T:
+        """Run one unit of a role's work; a failure (a lost database connection, a bug) is
+        logged, ``session`` rolled back, and the role goes on with its next unit."""
+        try:
+            return await work
+        except Exception:
+            log.exception("stage=%s error=unexpected; retrying after a pause", stage)
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    session.rollback()
+            if stage == "stories" and self.stories is not None:
+                with contextlib.suppress(Exception):
+                    await self.in_story_thread(self.stories.forget)
+            await asyncio.sleep(min(1.0, self.options.poll_seconds))
+            return fallback

@@ -1,11 +1,12 @@
-"""The daemon: APScheduler runs each source on its own adaptive interval until SIGTERM/SIGINT.
+"""The daemon: the roles this process runs, each in a loop of its own, until SIGTERM/SIGINT.
 
-This is the only module that imports APScheduler (the stable 3.x line). Each source is one job:
-``max_instances=1`` so a source never runs twice at once, ``coalesce=True`` so runs missed
-while the machine slept collapse into one, and random jitter so sources do not fire in lockstep.
-After every run the job is moved to the next time the runner computed (adaptive interval,
-backoff after errors). A stop signal lets the page being stored finish: each page is one
-transaction, so no partial rows are left behind.
+This is the only module that imports APScheduler (the stable 3.x line), which runs the periodic
+jobs: lease renewal (a third of ``schedule.lease_seconds``) and the story re-check (every
+``cluster.recheck_minutes``). The work itself comes from the database: due sources, pending
+pages and articles without a story are claimed by the role loops, which wake on new work
+(LISTEN/NOTIFY on PostgreSQL) or poll with backoff. A stop signal ends fetching and
+extraction after the unit in hand (each page is one transaction), then the story stage
+assigns what is pending and gives its role up.
 """
 
 from __future__ import annotations
@@ -13,94 +14,159 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import signal
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable
+from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
 
 from aggregator.runner import Runner
+from aggregator.store.work import ARTICLES, PAGES
+from aggregator.work.wake import Backoff
 
 __all__ = ["serve"]
 
 log = logging.getLogger("aggregator.scheduler")
 
-# Seconds a run may start late (machine asleep, loop busy) before it is skipped for the next.
-MISFIRE_GRACE = 300
+#: Seconds a stopping daemon lets running source cycles finish before cancelling them.
+STOP_GRACE = 10.0
 
 
-async def serve(runner: Runner, *, jitter: float = 0.1, stop: asyncio.Event | None = None) -> None:
-    """Run every enabled source on its schedule until ``stop`` is set or a signal arrives."""
+async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
+    """Run the runner's roles until ``stop`` is set or a signal arrives."""
     stop = stop or asyncio.Event()
     _install_signal_handlers(stop)
+    recheck_due = asyncio.Event()
     scheduler = AsyncIOScheduler(timezone=UTC)
-    running: set[asyncio.Task[None]] = set()
-
-    async def run_and_reschedule(name: str) -> None:
-        # A coroutine job: APScheduler's asyncio executor runs it on this loop, not a thread.
-        if stop.is_set():
-            return
-        task = asyncio.current_task()
-        if task is not None:
-            running.add(task)
-        try:
-            await runner.run_source(name)
-        except Exception:  # a bug in one source's run must not stop the daemon
-            log.exception("stage=scheduler source=%s error=unexpected", name)
-        finally:
-            if task is not None:
-                running.discard(task)
-        if not stop.is_set():
-            _schedule(scheduler, name, runner.next_delay(name), jitter, run_and_reschedule)
-
-    async def recheck() -> None:
-        try:
-            runner.recheck()
-        except Exception:  # the re-check is an improvement, never a reason to stop
-            log.exception("stage=recheck error=unexpected")
-
     scheduler.start()
     scheduler.add_job(
-        recheck,
+        _renew,
         "interval",
-        minutes=runner.ingestor.settings.recheck_minutes,
+        args=(runner,),
+        seconds=max(1.0, runner.options.lease_seconds / 3),
+        id="renew",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        recheck_due.set,
+        "interval",
+        minutes=runner.options.cluster.recheck_minutes,
         id="recheck",
         max_instances=1,
         coalesce=True,
     )
-    for name in runner.sources():
-        _schedule(scheduler, name, runner.next_delay(name), jitter, run_and_reschedule)
-    log.info("stage=scheduler sources=%d started", len(runner.sources()))
+    log.info("stage=scheduler roles=%s holder=%s started", ",".join(runner.roles), runner.holder)
+    producers = []
+    if runner.fetcher is not None:
+        producers.append(asyncio.create_task(_fetch_loop(runner, stop)))
+    if runner.extractor is not None:
+        producers.append(asyncio.create_task(_extract_loop(runner, stop)))
+    producers_done = asyncio.Event()
+    stories = None
+    if runner.stories is not None:
+        stories = asyncio.create_task(_stories_loop(runner, producers_done, recheck_due))
     await stop.wait()
     scheduler.shutdown(wait=False)
-    if running:
-        await asyncio.wait(running)
+    await asyncio.gather(*producers)
+    producers_done.set()
+    if stories is not None:
+        await stories
     log.info("stage=scheduler stopped")
 
 
-def _schedule(
-    scheduler: AsyncIOScheduler,
-    name: str,
-    delay: float,
-    jitter: float,
-    job: Callable[[str], Awaitable[None]],
+def _renew(runner: Runner) -> None:
+    try:
+        runner.renew()
+    except Exception:  # the database may be away; the next renewal tries again
+        log.exception("stage=renew error=unexpected")
+
+
+async def _fetch_loop(runner: Runner, stop: asyncio.Event) -> None:
+    assert runner.fetcher is not None
+    fetcher = runner.fetcher
+    running: set[asyncio.Task[object]] = set()
+    backoff = Backoff(runner.options.poll_seconds)
+    while not stop.is_set():
+        free = fetcher.at_once - len(running)
+        claimed = (
+            await runner.guarded("fetch", _claim(runner, free), [], fetcher.session)
+            if free > 0
+            else []
+        )
+        for source_id, name in claimed:
+            running.add(asyncio.create_task(fetcher.run_source(source_id, name)))
+        pause = backoff.found(bool(claimed))
+        if not claimed:
+            due = await runner.guarded(
+                "fetch", _next_due(runner), runner.options.poll_seconds, fetcher.session
+            )
+            pause = min(max(pause, 0.05), due + 0.05, runner.options.poll_seconds)
+        running = await _wait_some(running, stop, pause)
+    if running:
+        _done, pending = await asyncio.wait(running, timeout=STOP_GRACE)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _claim(runner: Runner, free: int) -> list[tuple[int, str]]:
+    assert runner.fetcher is not None
+    return runner.fetcher.claim(free)
+
+
+async def _next_due(runner: Runner) -> float:
+    assert runner.fetcher is not None
+    return runner.fetcher.next_due()
+
+
+async def _wait_some(
+    running: set[asyncio.Task[object]], stop: asyncio.Event, pause: float
+) -> set[asyncio.Task[object]]:
+    """Wait until a cycle ends, a stop, or ``pause`` seconds; return the cycles still running."""
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({*running, stopping}, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    for task in [t for t in running if t.done()]:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("stage=fetch error=%r", task.exception())
+    return {t for t in running if not t.done()}
+
+
+async def _extract_loop(runner: Runner, stop: asyncio.Event) -> None:
+    assert runner.extractor is not None
+    backoff = Backoff(runner.options.poll_seconds)
+    while not stop.is_set():
+        extractor = runner.extractor
+        handled = await runner.guarded("extract", extractor.step(), 0, extractor.session)
+        await runner.wakeup.wait(PAGES, backoff.found(bool(handled)))
+
+
+async def _stories_loop(
+    runner: Runner, producers_done: asyncio.Event, recheck_due: asyncio.Event
 ) -> None:
-    # One-shot jobs moved after every run: the interval adapts, and runs missed while the
-    # machine slept cannot pile up (there is only ever one pending run per source).
-    delay += delay * random.uniform(0.0, jitter)
-    when = datetime.now(UTC) + timedelta(seconds=delay)
-    scheduler.add_job(
-        job,
-        DateTrigger(run_date=when),
-        args=(name,),
-        id=f"source:{name}",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=MISFIRE_GRACE,
-    )
+    assert runner.stories is not None
+    stories = runner.stories
+    backoff = Backoff(runner.options.poll_seconds)
+    while not producers_done.is_set():
+        leading = await runner.guarded("stories", runner.in_story_thread(stories.lead), False)
+        handled = 0
+        if leading:
+            handled = await runner.guarded("stories", runner.in_story_thread(stories.step), 0)
+        if leading and recheck_due.is_set():
+            recheck_due.clear()
+            await runner.guarded("recheck", runner.in_story_thread(stories.recheck), 0)
+        pause = backoff.found(bool(handled)) if leading else runner.options.poll_seconds
+        await _either(runner.wakeup.wait(ARTICLES, pause), producers_done)
+    if stories.leading:  # what this process's extractors stored is given its stories
+        await runner.guarded("stories", runner.in_story_thread(stories.drain), 0)
+
+
+async def _either(wait: Awaitable[None], event: asyncio.Event) -> None:
+    tasks = {asyncio.ensure_future(wait), asyncio.create_task(event.wait())}
+    _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> None:

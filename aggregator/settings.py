@@ -95,6 +95,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("schedule.jitter", 0.1, "random share of the interval added to each run"),
     Setting("schedule.workers", 0, "extraction processes; 0 means one per CPU"),
     Setting(
+        "schedule.lease_seconds",
+        30.0,
+        "seconds a process's claim on a source, page or the story role holds unless renewed; "
+        "a killed process's work passes to another after this",
+    ),
+    Setting("schedule.sources_at_once", 8, "sources one fetch process works on at a time"),
+    Setting(
+        "schedule.poll_seconds",
+        5.0,
+        "longest pause between looks for new work when idle (PostgreSQL also wakes workers "
+        "at once with LISTEN/NOTIFY)",
+    ),
+    Setting(
         "cluster.window_days",
         3.0,
         "days around an article's publication time in which it can join a story",
@@ -186,6 +199,9 @@ class Settings:
     schedule_max_interval: float = 21600.0
     schedule_jitter: float = 0.1
     schedule_workers: int = 0
+    schedule_lease_seconds: float = 30.0
+    schedule_sources_at_once: int = 8
+    schedule_poll_seconds: float = 5.0
     cluster_window_days: float = 3.0
     cluster_join_threshold: float = 0.40
     cluster_merge_threshold: float = 0.70

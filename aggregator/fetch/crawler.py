@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -78,8 +78,16 @@ class Crawler:
         self._robots = robots or RobotsCache(ttl=options.robots_ttl)
         self._gate = asyncio.Semaphore(concurrency)
 
-    async def crawl(self, requests: Iterable[CrawlRequest | str]) -> tuple[CrawlOutcome, ...]:
-        """Fetch them all; outcomes come back in the order the requests were given."""
+    async def crawl(
+        self,
+        requests: Iterable[CrawlRequest | str],
+        on_outcome: Callable[[CrawlOutcome], None] | None = None,
+    ) -> tuple[CrawlOutcome, ...]:
+        """Fetch them all; outcomes come back in the order the requests were given.
+
+        ``on_outcome`` sees each outcome as soon as it is known, so a caller can store a page
+        while the rest are still being fetched.
+        """
         wanted = [r if isinstance(r, CrawlRequest) else CrawlRequest(r) for r in requests]
         queues: dict[str, list[int]] = {}
         for index, request in enumerate(wanted):
@@ -87,7 +95,7 @@ class Crawler:
         outcomes: list[CrawlOutcome | None] = [None] * len(wanted)
         async with asyncio.TaskGroup() as group:
             for indices in queues.values():
-                group.create_task(self._drain(wanted, indices, outcomes))
+                group.create_task(self._drain(wanted, indices, outcomes, on_outcome))
         return tuple(o for o in outcomes if o is not None)
 
     async def _drain(
@@ -95,15 +103,19 @@ class Crawler:
         wanted: list[CrawlRequest],
         indices: list[int],
         outcomes: list[CrawlOutcome | None],
+        on_outcome: Callable[[CrawlOutcome], None] | None,
     ) -> None:
         """One host's URLs, in order; while the host asks for a long pause they are deferred."""
         for index in indices:
             url = wanted[index].url
             wait = self._limiter.wait_time(_host_or_url(url))
             if wait > self._options.max_retry_after:
-                outcomes[index] = CrawlOutcome(url, deferred=True, retry_after=wait)
-                continue
-            outcomes[index] = await self.fetch(wanted[index])
+                outcome = CrawlOutcome(url, deferred=True, retry_after=wait)
+            else:
+                outcome = await self.fetch(wanted[index])
+            outcomes[index] = outcome
+            if on_outcome is not None:
+                on_outcome(outcome)
 
     async def fetch(self, request: CrawlRequest | str) -> CrawlOutcome:
         """One URL, politely: robots.txt first, then the host's slot. Never raises FetchError."""

@@ -11,9 +11,23 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol
 from urllib.parse import urlsplit
 
-__all__ = ["HostLimiter", "host_key"]
+__all__ = ["HostGate", "HostLimiter", "host_key"]
+
+
+class HostGate(Protocol):
+    """Shares each host's one connection and its pause with other processes.
+
+    ``enter`` returns once this process may start a request to ``host`` (no other process has
+    one in flight, and the host's pause is over); ``leave`` ends the request and closes the
+    host to everyone for ``pause`` seconds.
+    """
+
+    async def enter(self, host: str) -> None: ...
+
+    async def leave(self, host: str, pause: float) -> None: ...
 
 
 def host_key(url: str) -> str:
@@ -38,6 +52,8 @@ class _HostState:
 class HostLimiter:
     """Serialises requests per host and spaces them ``delay`` seconds apart (end to start).
 
+    Within one process by itself; with a ``gate``, across every process that shares it.
+
     ``set_delay`` raises one host's delay (robots.txt Crawl-delay), clamped to ``max_delay`` so a
     hostile robots.txt cannot park a worker for days. ``defer`` keeps a host quiet for a while
     (Retry-After). ``max_hosts`` bounds memory: idle hosts are forgotten past it.
@@ -51,7 +67,9 @@ class HostLimiter:
         max_hosts: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        gate: HostGate | None = None,
     ) -> None:
+        self._gate = gate
         self._default = delay
         self._max_delay = max_delay
         self._max_hosts = max_hosts
@@ -86,11 +104,15 @@ class HostLimiter:
             wait = state.next_start - self._clock()
             if wait > 0:
                 await self._sleep(wait)
+            if self._gate is not None:
+                await self._gate.enter(host)
             try:
                 yield
             finally:
                 state.last_end = self._clock()
                 state.next_start = max(state.next_start, state.last_end + state.delay)
+                if self._gate is not None:
+                    await self._gate.leave(host, state.delay)
 
     def _state(self, host: str) -> _HostState:
         state = self._hosts.get(host)

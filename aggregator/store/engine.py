@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ __all__ = [
     "migrations_dir",
     "normalize_url",
     "open_database",
+    "sqlite_writer",
 ]
 
 
@@ -120,3 +125,34 @@ def _safe(url: str) -> str:
         return make_url(normalize_url(url)).render_as_string(hide_password=True)
     except ArgumentError:
         return url
+
+
+@contextmanager
+def sqlite_writer(url: str) -> Iterator[None]:
+    """Hold this SQLite database's writer lock for a long-running command; nothing for
+    PostgreSQL, where processes share the work through leases.
+
+    SQLite serialises writers anyway, but two processes that each keep an in-memory story
+    index would decide stories apart from each other; so the second one stops at once with
+    a clear message. The lock is an OS file lock beside the database: it is gone the moment
+    its process is, however that process ends.
+    """
+    parsed = make_url(normalize_url(url))
+    database = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".lock")
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"another aggregator process is writing to {database}; run one daemon "
+                "(`aggregator run` does fetching, extraction and stories together), or move "
+                "to PostgreSQL to run several processes"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aggregator.store.schema import Article, Fetch, Page, Validator
@@ -54,11 +55,12 @@ def save_validators(
 ) -> None:
     if not etag and not last_modified:
         return
-    row = session.get(Validator, url)
-    if row is None:
-        row = Validator(url=url)
-        session.add(row)
-    row.etag, row.last_modified, row.updated_at = etag, last_modified, now
+    # An upsert: two processes that poll one feed must not collide on its primary key.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"etag": etag, "last_modified": last_modified, "updated_at": now}
+    statement = insert(Validator).values(url=url, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=["url"], set_=values))
 
 
 def known_urls(session: Session, urls: list[str]) -> set[str]:

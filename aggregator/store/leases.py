@@ -73,9 +73,7 @@ def renew(db: Executor, name: str, holder: str, *, now: datetime, seconds: float
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def release(
-    db: Executor, name: str, holder: str, *, not_before: datetime | None = None
-) -> None:
+def release(db: Executor, name: str, holder: str, *, not_before: datetime | None = None) -> None:
     """Give ``name`` up; ``not_before`` keeps it closed to everyone until then."""
     values: dict[str, object] = {"holder": None, "expires_at": None}
     if not_before is not None:

@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aggregator.store.schema import Page
 
-__all__ = ["PageRecord", "body_digest", "find_page", "has_body", "page_body", "save_page"]
+__all__ = [
+    "PageRecord",
+    "body_digest",
+    "find_page",
+    "has_body",
+    "page_body",
+    "save_page",
+    "store_fetched",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +87,21 @@ def save_page(session: Session, record: PageRecord, existing: Page | None = None
         session.add(page)
     session.flush()
     return page
+
+
+def store_fetched(session: Session, record: PageRecord) -> int | None:
+    """Store a fetched page as pending extraction; returns its id, or None when the page was
+    stored already with this very body (nothing new to clean).
+
+    A changed body replaces the stored one and waits for extraction again. Another process
+    storing the same URL at the same moment wins quietly: the page is stored once.
+    """
+    existing = find_page(session, record.url)
+    if existing is not None and existing.body_sha256 == body_digest(record.body):
+        return None
+    try:
+        with session.begin_nested():
+            page = save_page(session, record, existing)
+    except IntegrityError:
+        return None
+    return page.id

@@ -12,16 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from aggregator.store.schema import Article, Page, SourceRow
 
 __all__ = [
+    "ARTICLES",
+    "CHANNELS",
+    "PAGES",
     "PendingWork",
     "claim_pages",
     "claim_sources",
     "keep_page_claim",
+    "notify",
     "pending_work",
     "release_pages",
     "release_source",
@@ -29,6 +33,19 @@ __all__ = [
 ]
 
 PENDING = "pending"
+
+#: Notification channels: new pending pages (for extractors), new articles (for the story
+#: stage). See aggregator.work.wake.
+PAGES = "aggregator_pages"
+ARTICLES = "aggregator_articles"
+CHANNELS = (PAGES, ARTICLES)
+
+
+def notify(session: Session, channel: str) -> None:
+    """Tell other processes, when this transaction commits, that ``channel`` has new work
+    (PostgreSQL NOTIFY; SQLite has one process, which wakes its own workers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,19 +156,16 @@ def release_pages(session: Session, holder: str) -> None:
     session.commit()
 
 
-def renew_claims(session: Session, holder: str, *, now: datetime, seconds: float) -> None:
-    """Extend every source lease and page claim ``holder`` holds (work still in progress).
-    Commits."""
+def renew_claims(db: Session | Connection, holder: str, *, now: datetime, seconds: float) -> None:
+    """Extend every source lease and page claim ``holder`` holds (work still in progress);
+    the caller commits."""
     until = now + timedelta(seconds=seconds)
-    session.execute(
-        update(SourceRow).where(SourceRow.leased_by == holder).values(lease_until=until)
-    )
-    session.execute(
+    db.execute(update(SourceRow).where(SourceRow.leased_by == holder).values(lease_until=until))
+    db.execute(
         update(Page)
         .where(Page.claimed_by == holder, Page.outcome == PENDING)
         .values(claimed_until=until)
     )
-    session.commit()
 
 
 def pending_work(session: Session, *, now: datetime) -> PendingWork:

@@ -1,0 +1,136 @@
+"""The story role: one process at a time holds the ``role:stories`` lease and runs the story
+stage; the others wait to take over.
+
+The lease is renewed inside every write transaction of the stage (the fence), so a process that
+lost it (stalled past its expiry) writes nothing more; the new holder rebuilds the index from
+the database and continues with the first article that has no story.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from aggregator.assign import StoryAssigner
+from aggregator.dedup.cluster import ClusterSettings
+from aggregator.store.leases import acquire, release, renew
+
+__all__ = ["ROLE_LEASE", "StoryWorker"]
+
+log = logging.getLogger("aggregator.work.stories")
+
+ROLE_LEASE = "role:stories"
+
+
+class StoryWorker:
+    """The story stage for one process, while it holds the role. Synchronous: the caller runs
+    it in a thread of its own, one call at a time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: ClusterSettings,
+        holder: str,
+        *,
+        lease_seconds: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.holder = holder
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+        self.session = Session(engine, expire_on_commit=False)
+        self.assigner: StoryAssigner | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self.assigner is not None
+
+    def lead(self) -> bool:
+        """Take the role when it is free; rebuild the index on taking it."""
+        if self.assigner is not None:
+            return True
+        with self.engine.begin() as connection:
+            taken = acquire(
+                connection, ROLE_LEASE, self.holder, now=self._now(), seconds=self.lease_seconds
+            )
+        if taken:
+            log.info("stage=stories holder=%s took the story role", self.holder)
+            self.assigner = StoryAssigner(
+                self.session, self.settings, clock=self.clock, fence=self._fence
+            )
+        return taken
+
+    def step(self) -> int:
+        """Assign one batch of pending articles; returns how many (0 when not leading)."""
+        if self.assigner is None:
+            return 0
+        done = self.assigner.assign_pending()
+        if not done and not self._still_leading():
+            return 0
+        return len(done)
+
+    def drain(self) -> int:
+        total = 0
+        while handled := self.step():
+            total += handled
+        return total
+
+    def recheck(self) -> int:
+        """The periodic re-check over the last window (wall-clock time)."""
+        if self.assigner is None:
+            return 0
+        since = self.clock() - timedelta(days=self.settings.window_days)
+        applied = self.assigner.recheck(since)
+        self.assigner.suggest_moves(since)
+        return applied
+
+    def renew(self) -> None:
+        """Keep the role while idle or rebuilding (each write also renews it, see ``_fence``).
+        Safe from another thread: it only touches the lease row and, when the role was lost,
+        drops the index."""
+        if self.assigner is not None:
+            self._still_leading()
+
+    def resign(self) -> None:
+        """Give the role up (a clean stop)."""
+        if self.assigner is None:
+            return
+        self.assigner = None
+        self.session.rollback()
+        with self.engine.begin() as connection:
+            release(connection, ROLE_LEASE, self.holder)
+        log.info("stage=stories holder=%s gave up the story role", self.holder)
+
+    def forget(self) -> None:
+        """After a database failure: drop the index; the next ``lead`` rebuilds it."""
+        self.assigner = None
+        self.session.rollback()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _fence(self, session: Session) -> bool:
+        held = renew(session, ROLE_LEASE, self.holder, now=self._now(), seconds=self.lease_seconds)
+        if not held:
+            log.warning("stage=stories holder=%s lost the story role", self.holder)
+            self.assigner = None
+        return held
+
+    def _still_leading(self) -> bool:
+        with self.engine.begin() as connection:
+            held = renew(
+                connection, ROLE_LEASE, self.holder, now=self._now(), seconds=self.lease_seconds
+            )
+        if not held:
+            log.warning("stage=stories holder=%s lost the story role", self.holder)
+            self.assigner = None
+        return held
+
+    def _now(self) -> datetime:
+        return self.clock().replace(tzinfo=None)
