@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aggregator import output
@@ -123,6 +124,8 @@ def cli(
     """Fetch news, clean it into articles and cluster coverage into stories."""
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # APScheduler logs every job run at INFO: the lease renewal alone would flood -v.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     ctx.obj = load_settings(config_path, database_url=database_url)
 
 
@@ -367,10 +370,20 @@ def _site_rules(settings: Settings) -> dict[str, SiteRules]:
 
 def _mirror(session: Session, settings: Settings) -> None:
     """Sources in the configuration file are mirrored into the sources table."""
-    if settings.config_path is not None:
-        configured = [(c.source, c.enabled) for c in settings.sources]
-        mirror_sources(session, configured, datetime.now(UTC).replace(tzinfo=None))
-        session.commit()
+    if settings.config_path is None:
+        return
+    configured = [(c.source, c.enabled) for c in settings.sources]
+    for attempt in (1, 2):
+        try:
+            mirror_sources(session, configured, datetime.now(UTC).replace(tzinfo=None))
+            session.commit()
+            return
+        except IntegrityError:
+            # Another process starting from the same file mirrored a source first: its
+            # row is there now, so a second look updates instead of inserting.
+            session.rollback()
+            if attempt == 2:
+                raise
 
 
 def _run_options(settings: Settings, *, refetch: bool = False) -> RunOptions:

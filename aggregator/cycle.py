@@ -53,6 +53,8 @@ class CycleReport:
     errors: list[str] = field(default_factory=list)
     retry_after: float | None = None
     page_ids: list[int] = field(default_factory=list)
+    # (url, etag, last_modified) of listings read, saved once their pages are stored
+    validators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     @property
     def new_articles(self) -> int:
@@ -107,6 +109,8 @@ class SourceCycle:
                 self.on_stored()
 
         await self.crawler.crawl(wanted, on_outcome=arrived)
+        for url, etag, modified in report.validators:
+            save_validators(self.session, url, etag, modified, self.clock())
         self.session.commit()
         return report
 
@@ -180,7 +184,9 @@ class SourceCycle:
         self._log_fetch(outcome, kind, source_id, report)
         result = outcome.result
         if result is not None and conditional:
-            save_validators(self.session, url, result.etag, result.last_modified, self.clock())
+            # Saved when the cycle has stored the pages this response listed (see ``run``):
+            # a process that dies mid-cycle must leave the next one a full listing, not a 304.
+            report.validators.append((url, result.etag, result.last_modified))
         return result
 
     def _log_fetch(

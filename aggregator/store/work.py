@@ -57,10 +57,9 @@ class PendingWork:
     stories: int
 
 
-def _source_free(holder: str, now: datetime) -> ColumnElement[bool]:
-    return or_(
-        SourceRow.lease_until.is_(None), SourceRow.lease_until < now, SourceRow.leased_by == holder
-    )
+def _source_free(now: datetime) -> ColumnElement[bool]:
+    # Not "or already ours": a source this process is still fetching is not due again.
+    return or_(SourceRow.lease_until.is_(None), SourceRow.lease_until < now)
 
 
 def claim_sources(
@@ -75,7 +74,7 @@ def claim_sources(
     """Lease up to ``limit`` sources for ``seconds``: the due enabled ones, most overdue first,
     or with ``names`` those sources whether due or not. Returns ``(id, name)`` of each leased.
     Commits."""
-    pick = select(SourceRow.id).where(_source_free(holder, now))
+    pick = select(SourceRow.id).where(_source_free(now))
     if names:
         pick = pick.where(SourceRow.name.in_(names))
     else:
@@ -86,7 +85,7 @@ def claim_sources(
     if ids:
         session.execute(
             update(SourceRow)
-            .where(SourceRow.id.in_(ids), _source_free(holder, now))
+            .where(SourceRow.id.in_(ids), _source_free(now))
             .values(leased_by=holder, lease_until=now + timedelta(seconds=seconds))
         )
     held = session.execute(

@@ -45,6 +45,7 @@ class TlsSite:
         delay: float = 0.0,
         workers: int = 1,
         discovery: str = "feeds",
+        schedule: dict[str, float] | None = None,
     ) -> Path:
         """Write an operator configuration naming every fixture outlet as a source.
 
@@ -64,6 +65,7 @@ class TlsSite:
             f"resolve = {{ {resolve} }}",
             "[schedule]",
             f"workers = {workers}",
+            *(f"{key} = {value}" for key, value in (schedule or {}).items()),
         ]
         for host in self.hosts:
             if host == FAULT_HOST and not faults:
