@@ -15,7 +15,13 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from aggregator.errors import ContentTypeError, FetchError, HTTPStatusError, TooLarge
+from aggregator.errors import (
+    AddressRefused,
+    ContentTypeError,
+    FetchError,
+    HTTPStatusError,
+    TooLarge,
+)
 
 from .http import fetch
 from .options import FetchOptions
@@ -102,7 +108,11 @@ class RobotsCache:
     async def load(
         self, client: httpx.AsyncClient, url: str, *, options: FetchOptions
     ) -> RobotsRules:
-        """Fetch, parse and cache the rules for ``url``'s origin (or return the cached ones)."""
+        """Fetch, parse and cache the rules for ``url``'s origin (or return the cached ones).
+
+        Raises ``AddressRefused`` when the origin resolves to a refused address; every other
+        failure becomes rules (RFC 9309 §2.3.1).
+        """
         rules = self.cached(url)
         if rules is None:
             rules, ttl = await _download(client, robots_url(url), options)
@@ -129,6 +139,9 @@ async def _download(
         if 400 <= exc.status < 500 and exc.status != 429:
             return RobotsRules(agent, allow_all=True, reason=f"robots.txt {exc.status}"), 3600.0
         return _unreachable(agent, str(exc)), _ERROR_TTL
+    except AddressRefused:
+        # Not a robots.txt verdict: the page itself is refused for its address, and says so.
+        raise
     except (ContentTypeError, TooLarge) as exc:
         # Not a robots.txt we can read; treat it as absent rather than as a ban.
         return RobotsRules(agent, allow_all=True, reason=str(exc)), 3600.0
