@@ -19,7 +19,7 @@ from aggregator.dedup.urls import canonicalize_url
 from aggregator.fetch.crawler import Crawler, CrawlOutcome, CrawlRequest
 from aggregator.fetch.feeds import discover_feeds, parse_feed
 from aggregator.fetch.links import discover_article_links
-from aggregator.fetch.sitemaps import parse_sitemap
+from aggregator.fetch.sitemaps import SitemapWalk, parse_sitemap
 from aggregator.models import FeedItem, FetchResult, SiteRules, Source
 from aggregator.pipeline import Extraction, Ingestor, PageInput, PageOutcome, publication_order
 from aggregator.store.fetches import (
@@ -54,6 +54,8 @@ class CycleReport:
     retry_after: float | None = None
     # fetched and cleaned, waiting for ``SourceCycle.store``
     pending: list[tuple[PageInput, Extraction]] = field(default_factory=list)
+    # feeds and sitemaps read this cycle, with validators saved once their items all fit
+    validators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     @property
     def new_articles(self) -> int:
@@ -102,7 +104,13 @@ class SourceCycle:
         fetch log (see ``store``)."""
         report = CycleReport(source=source.name)
         items = await self._discover(source, source_id, report)
-        wanted = self._new_urls(items)
+        fresh = self._new_urls(items)
+        wanted = fresh[: self.max_articles]
+        if len(fresh) <= self.max_articles:
+            # Otherwise the listings are read in full again next cycle for the rest of their
+            # items: with validators, a 304 would hide those until the listing changes.
+            for url, etag, modified in report.validators:
+                save_validators(self.session, url, etag, modified, self.clock())
         report.discovered = len(items)
         pages = []
         for outcome in await self.crawler.crawl(wanted):
@@ -126,12 +134,11 @@ class SourceCycle:
         self.session.commit()
 
     def _new_urls(self, items: Iterable[FeedItem]) -> list[str]:
-        """Canonical URLs not stored yet (all with ``refetch``), newest first, at most
-        ``max_articles``."""
+        """Canonical URLs not stored yet (all with ``refetch``), newest first."""
         newest_first = sorted(items, key=_published_key, reverse=True)
         urls = list(dict.fromkeys(canonicalize_url(item.url) for item in newest_first))
         known = set() if self.refetch else known_urls(self.session, urls)
-        return [url for url in urls if url not in known][: self.max_articles]
+        return [url for url in urls if url not in known]
 
     async def _discover(
         self, source: Source, source_id: int | None, report: CycleReport
@@ -143,12 +150,18 @@ class SourceCycle:
             if homepage is not None:
                 feeds = list(discover_feeds(homepage.body, homepage.final_url))
         items: list[FeedItem] = []
-        for feed in feeds:
+        configured = len(feeds)
+        for index, feed in enumerate(feeds):
             result = await self._get(feed, "feed", source_id, report, conditional=True)
             if result is not None and not result.not_modified:
                 parsed = parse_feed(result.body, result.final_url)
                 _note(report, feed, parsed.error)
                 items.extend(parsed.items)
+                if parsed.error_kind == "html":  # a page where a feed was configured: read it
+                    # unconditionally, or a 304 would hide the feeds it announces
+                    report.validators = [v for v in report.validators if v[0] != feed]
+                if index < configured:
+                    feeds.extend(url for url in parsed.alternates if url not in feeds)
         items.extend(await self._sitemaps(source.sitemaps, source_id, report))
         if homepage is not None and not feeds:
             links = discover_article_links(homepage.body, homepage.final_url)
@@ -156,10 +169,16 @@ class SourceCycle:
         return items
 
     async def _sitemaps(
-        self, urls: Iterable[str], source_id: int | None, report: CycleReport, depth: int = 0
+        self,
+        urls: Iterable[str],
+        source_id: int | None,
+        report: CycleReport,
+        depth: int = 0,
+        walk: SitemapWalk | None = None,
     ) -> list[FeedItem]:
+        top, walk = walk is None, walk or SitemapWalk()
         items: list[FeedItem] = []
-        for url in list(urls)[:MAX_CHILD_SITEMAPS]:
+        for url in walk.admit(list(urls)[:MAX_CHILD_SITEMAPS]):
             result = await self._get(url, "sitemap", source_id, report, conditional=True)
             if result is None or result.not_modified:
                 continue
@@ -167,7 +186,11 @@ class SourceCycle:
             _note(report, url, parsed.error)
             items.extend(parsed.urls)
             if parsed.sitemaps and depth < MAX_SITEMAP_DEPTH:
-                items.extend(await self._sitemaps(parsed.sitemaps, source_id, report, depth + 1))
+                children = await self._sitemaps(parsed.sitemaps, source_id, report, depth + 1, walk)
+                items.extend(children)
+        if top and walk.problem:
+            # Logged, not counted as an error: the sitemaps themselves were read.
+            log.warning("stage=discover source=%s %s", report.source, walk.problem)
         return items
 
     async def _get(
@@ -186,7 +209,7 @@ class SourceCycle:
         self._log_fetch(outcome, kind, source_id, report)
         result = outcome.result
         if result is not None and conditional:
-            save_validators(self.session, url, result.etag, result.last_modified, self.clock())
+            report.validators.append((url, result.etag, result.last_modified))
         return result
 
     def _log_fetch(
