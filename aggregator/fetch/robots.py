@@ -34,6 +34,7 @@ _MAX_ROBOTS_BYTES = 512 * 1024
 _ERROR_TTL = 15 * 60.0
 # Servers label robots.txt in odd ways; anything textual is read as text.
 _ROBOTS_TYPES = ("text/plain", "text/html", "application/octet-stream")
+_NUMERIC_FIELDS = frozenset({"crawl-delay", "request-rate"})
 
 
 def robots_url(url: str) -> str:
@@ -55,7 +56,7 @@ class RobotsRules:
     @classmethod
     def parse(cls, text: str, agent: str) -> RobotsRules:
         parser = RobotFileParser()
-        parser.parse(text.splitlines())
+        parser.parse(_parsable(text.splitlines()))
         parser.modified()  # robotparser answers "no" to everything until it has a timestamp
         return cls(agent, parser)
 
@@ -76,6 +77,22 @@ class RobotsRules:
         """``Sitemap:`` lines, a discovery hint (sitemaps.org protocol)."""
         found = self.parser.site_maps() if self.parser is not None else None
         return tuple(found or ())
+
+
+def _parsable(lines: list[str]) -> list[str]:
+    """``lines`` without numeric fields whose value is not ASCII.
+
+    urllib.robotparser checks Crawl-delay and Request-rate values with ``str.isdigit``, which
+    accepts "²" or "٣" that ``int`` then rejects with ValueError: one such line in a hostile
+    robots.txt would escape as an exception. RFC 9309 §2.2 ignores lines that do not parse.
+    """
+    kept = []
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if colon and name.strip().lower() in _NUMERIC_FIELDS and not value.isascii():
+            continue
+        kept.append(line)
+    return kept
 
 
 def product_token(user_agent: str) -> str:
