@@ -78,17 +78,26 @@ def parse_feed(body: bytes, base_url: str) -> FeedParse:
     refusal = entity_refusal(body)
     if refusal is not None:
         return FeedParse(error=refusal, error_kind=ENTITY_KIND)
-    # Always bytes: handed a str, feedparser would treat a URL-looking string as one to fetch.
-    parsed = feedparser.parse(
-        bytes(body),
-        response_headers={"content-location": base_url, "content-type": "application/xml"},
-        sanitize_html=False,
-    )
+    try:
+        parsed = _feedparser(body, base_url)
+    except (LookupError, ValueError) as exc:
+        # feedparser hands a declared encoding name to codecs unchecked: one with a NUL in it
+        # raises ValueError, one it half-knows LookupError.
+        return FeedParse(error=f"feed encoding error: {exc}", error_kind="encoding")
     items = _unique(_feed_item(entry, base_url) for entry in parsed.entries)
     title = _text(parsed.feed.get("title"))
     if not parsed.get("version") and not items and _looks_like_html(body):
         return _html_instead(body, base_url)
     return FeedParse(items, title, *_bozo(parsed, items))
+
+
+def _feedparser(body: bytes, base_url: str) -> Any:
+    # Always bytes: handed a str, feedparser would treat a URL-looking string as one to fetch.
+    return feedparser.parse(
+        bytes(body),
+        response_headers={"content-location": base_url, "content-type": "application/xml"},
+        sanitize_html=False,
+    )
 
 
 def _bozo(parsed: Any, items: tuple[FeedItem, ...]) -> tuple[str | None, str | None]:

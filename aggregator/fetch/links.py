@@ -98,7 +98,14 @@ def document_base(tree: LexborHTMLParser, base_url: str) -> str:
     """``<base href>`` resolved against the page URL (HTML Living Standard §4.2.3)."""
     node = tree.css_first("base[href]")
     href = node.attributes.get("href") if node is not None else None
-    return urljoin(base_url, href.strip()) if href else base_url
+    if not href:
+        return base_url
+    try:
+        base = urljoin(base_url, href.strip())
+        urlsplit(base)
+    except ValueError:  # an invalid IPv6 literal and the like: no usable base, keep the page's
+        return base_url
+    return base
 
 
 # Longer links are not article URLs (browsers and servers stop near 8 KB, RFC 9110 §4.1 asks

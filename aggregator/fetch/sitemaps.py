@@ -132,6 +132,8 @@ def _xml_sitemap(body: bytes, base_url: str) -> SitemapParse:
         parser.close()
     except ParseError as exc:
         error, kind = f"XML error: {exc}", "malformed"
+    except (LookupError, ValueError) as exc:  # expat asked for an encoding Python lacks
+        error, kind = f"XML encoding error: {exc}", "encoding"
     _drain(parser, collector)
     if error is None and collector.root not in ("urlset", "sitemapindex"):
         error = f"not a sitemap (root element {str(collector.root)[:100]!r})"
