@@ -45,6 +45,7 @@ from aggregator.settings import (
     parse_interval,
     setting_field_names,
 )
+from aggregator.store.backup import POSTGRES_BACKUP, backup_sqlite, sqlite_path
 from aggregator.store.engine import migrate, open_database, sqlite_writer
 from aggregator.store.queries import latest_stories, story_detail
 from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
@@ -142,6 +143,20 @@ def db_upgrade(ctx: click.Context) -> None:
     with _database(ctx) as (engine, _session):
         migrate(engine)
     click.echo("database is up to date")
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@_fail_cleanly
+def db_backup(ctx: click.Context, path: Path) -> None:
+    """Copy a live SQLite database consistently to PATH (PostgreSQL: use pg_dump)."""
+    url = _settings(ctx).database_url
+    source = sqlite_path(url)
+    if source is None:
+        click.echo(POSTGRES_BACKUP, err=True)
+        sys.exit(2)
+    click.echo(backup_sqlite(source, path).instructions())
 
 
 @cli.command("replay")

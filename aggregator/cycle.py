@@ -19,7 +19,7 @@ from aggregator.dedup.urls import canonicalize_url
 from aggregator.fetch.crawler import Crawler, CrawlOutcome, CrawlRequest
 from aggregator.fetch.feeds import discover_feeds, parse_feed
 from aggregator.fetch.links import discover_article_links
-from aggregator.fetch.sitemaps import parse_sitemap
+from aggregator.fetch.sitemaps import SitemapWalk, parse_sitemap
 from aggregator.models import FeedItem, FetchResult, Source
 from aggregator.store.fetches import (
     FetchRecord,
@@ -53,7 +53,8 @@ class CycleReport:
     errors: list[str] = field(default_factory=list)
     retry_after: float | None = None
     page_ids: list[int] = field(default_factory=list)
-    # (url, etag, last_modified) of listings read, saved once their pages are stored
+    # (url, etag, last_modified) of listings read: saved once their pages are stored, and
+    # only when all their new items fitted in this cycle
     validators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     @property
@@ -95,7 +96,8 @@ class SourceCycle:
         report = CycleReport(source=source.name)
         items = await self._discover(source, source_id, report)
         self.session.commit()
-        wanted = self._new_urls(items)
+        fresh = self._new_urls(items)
+        wanted = fresh[: self.max_articles]
         report.discovered = len(items)
 
         def arrived(outcome: CrawlOutcome) -> None:
@@ -109,8 +111,11 @@ class SourceCycle:
                 self.on_stored()
 
         await self.crawler.crawl(wanted, on_outcome=arrived)
-        for url, etag, modified in report.validators:
-            save_validators(self.session, url, etag, modified, self.clock())
+        if len(fresh) <= self.max_articles:
+            # Otherwise the listings are read in full again next cycle for the rest of their
+            # items: with validators, a 304 would hide those until the listing changes.
+            for url, etag, modified in report.validators:
+                save_validators(self.session, url, etag, modified, self.clock())
         self.session.commit()
         return report
 
@@ -124,12 +129,11 @@ class SourceCycle:
         return True
 
     def _new_urls(self, items: Iterable[FeedItem]) -> list[str]:
-        """Canonical URLs not stored yet (all with ``refetch``), newest first, at most
-        ``max_articles``."""
+        """Canonical URLs not stored yet (all with ``refetch``), newest first."""
         newest_first = sorted(items, key=_published_key, reverse=True)
         urls = list(dict.fromkeys(canonicalize_url(item.url) for item in newest_first))
         known = set() if self.refetch else known_urls(self.session, urls)
-        return [url for url in urls if url not in known][: self.max_articles]
+        return [url for url in urls if url not in known]
 
     async def _discover(
         self, source: Source, source_id: int | None, report: CycleReport
@@ -141,12 +145,18 @@ class SourceCycle:
             if homepage is not None:
                 feeds = list(discover_feeds(homepage.body, homepage.final_url))
         items: list[FeedItem] = []
-        for feed in feeds:
+        configured = len(feeds)
+        for index, feed in enumerate(feeds):
             result = await self._get(feed, "feed", source_id, report, conditional=True)
             if result is not None and not result.not_modified:
                 parsed = parse_feed(result.body, result.final_url)
                 _note(report, feed, parsed.error)
                 items.extend(parsed.items)
+                if parsed.error_kind == "html":  # a page where a feed was configured: read it
+                    # unconditionally, or a 304 would hide the feeds it announces
+                    report.validators = [v for v in report.validators if v[0] != feed]
+                if index < configured:
+                    feeds.extend(url for url in parsed.alternates if url not in feeds)
         items.extend(await self._sitemaps(source.sitemaps, source_id, report))
         if homepage is not None and not feeds:
             links = discover_article_links(homepage.body, homepage.final_url)
@@ -154,10 +164,16 @@ class SourceCycle:
         return items
 
     async def _sitemaps(
-        self, urls: Iterable[str], source_id: int | None, report: CycleReport, depth: int = 0
+        self,
+        urls: Iterable[str],
+        source_id: int | None,
+        report: CycleReport,
+        depth: int = 0,
+        walk: SitemapWalk | None = None,
     ) -> list[FeedItem]:
+        top, walk = walk is None, walk or SitemapWalk()
         items: list[FeedItem] = []
-        for url in list(urls)[:MAX_CHILD_SITEMAPS]:
+        for url in walk.admit(list(urls)[:MAX_CHILD_SITEMAPS]):
             result = await self._get(url, "sitemap", source_id, report, conditional=True)
             if result is None or result.not_modified:
                 continue
@@ -165,7 +181,11 @@ class SourceCycle:
             _note(report, url, parsed.error)
             items.extend(parsed.urls)
             if parsed.sitemaps and depth < MAX_SITEMAP_DEPTH:
-                items.extend(await self._sitemaps(parsed.sitemaps, source_id, report, depth + 1))
+                children = await self._sitemaps(parsed.sitemaps, source_id, report, depth + 1, walk)
+                items.extend(children)
+        if top and walk.problem:
+            # Logged, not counted as an error: the sitemaps themselves were read.
+            log.warning("stage=discover source=%s %s", report.source, walk.problem)
         return items
 
     async def _get(

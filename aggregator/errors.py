@@ -7,7 +7,8 @@
     │   ├── FetchTimeout
     │   ├── HTTPStatusError    4xx / 5xx answer (carries ``status``)
     │   ├── TooLarge           body over the byte cap, before or after decompression
-    │   ├── Blocked            private address, robots.txt, scheme not allowed
+    │   ├── Blocked            robots.txt, scheme or credentials not allowed, TLS downgrade
+    │   │   └── AddressRefused a loopback, private or reserved address not in allow_private
     │   ├── ContentTypeError   not HTML / XML / JSON
     │   └── ConnectError       DNS failure, refused or dropped connection, TLS failure
     ├── ParseError             bytes that are not a document we can read (binary, undecodable)
@@ -20,6 +21,7 @@ stored ``error_message`` reads on its own. ``kind`` is the stable short name sto
 from __future__ import annotations
 
 __all__ = [
+    "AddressRefused",
     "AggregatorError",
     "Blocked",
     "ConfigError",
@@ -81,6 +83,16 @@ class TooLarge(FetchError):
 
 class Blocked(FetchError):
     kind = "blocked"
+
+
+class AddressRefused(Blocked):
+    """Refused before connecting: the address is not public and ``allow_private`` omits it.
+
+    Its own kind, so an operator reading ``fetches`` tells an SSRF attempt (or a missing
+    ``allow_private`` entry) from a robots.txt rule.
+    """
+
+    kind = "address_refused"
 
 
 class ContentTypeError(FetchError):

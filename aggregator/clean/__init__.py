@@ -15,13 +15,20 @@ there is no article in it (``reason`` starts with ``not an article:`` for homepa
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from selectolax.lexbor import LexborHTMLParser
 
 from aggregator.clean.classify import declared_listing, link_stats, listing_reason
 from aggregator.clean.decode import decode_html, looks_binary
 from aggregator.clean.extract import ExtractOptions, extract_text
-from aggregator.clean.limits import check_nesting
+from aggregator.clean.limits import (
+    MAX_TITLE_CHARS,
+    bounded_text,
+    bounded_title,
+    check_nesting,
+    clip_runs,
+)
 from aggregator.clean.metadata import PageMeta, published_fallback, read_metadata
 from aggregator.clean.prune import prune
 from aggregator.clean.restore import restore_lead
@@ -40,12 +47,12 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 def _text_of(body: bytes | str, charset: str | None) -> str:
     if isinstance(body, bytes):
-        return _UNSAFE.sub("", decode_html(body, charset))
+        return clip_runs(_UNSAFE.sub("", decode_html(body, charset)))
     if not body.strip():
         raise ParseError("empty document")
     if looks_binary(body):
         raise ParseError("not an HTML document (binary or no markup)")
-    return _UNSAFE.sub("", body)
+    return clip_runs(_UNSAFE.sub("", body))
 
 
 def _parse(html: str) -> LexborHTMLParser:
@@ -59,6 +66,13 @@ def _title(meta: PageMeta, text: str) -> str:
     if meta.title:
         return meta.title
     return next((line for line in text.splitlines() if line.strip()), "")[:200]
+
+
+def _bounded(meta: PageMeta) -> PageMeta:
+    """``meta`` with its title cut, before the text pass compares the text against it."""
+    if meta.title is None or len(meta.title) <= MAX_TITLE_CHARS:
+        return meta
+    return replace(meta, title=bounded_title(meta.title))
 
 
 def _extract(source: ExtractorInput, url: str | None) -> str:
@@ -85,7 +99,7 @@ def clean_html(
     html = _text_of(body, charset)
     check_nesting(html)
     tree = _parse(html)
-    meta = read_metadata(tree, url)
+    meta = _bounded(read_metadata(tree, url))
     declared = declared_listing(meta, url)
     stats = link_stats(tree) if declared else None
     dom_removals = prune(tree, rules)
@@ -100,7 +114,7 @@ def clean_html(
     removals: tuple[Removal, ...] = (*dom_removals, *cleaned.removals) if explain else ()
     return CleanedArticle(
         title=_title(meta, cleaned.text),
-        text=cleaned.text,
+        text=bounded_text(cleaned.text),
         authors=meta.authors,
         published=meta.published or published_fallback(html, url),
         language=meta.language,

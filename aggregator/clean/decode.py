@@ -120,7 +120,7 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
     """Decode an HTML body; raise ``ParseError`` for empty, binary or undecodable bytes."""
     if not body.strip():
         raise ParseError("empty body")
-    if b"\x00" in body[:_SNIFF_BYTES] and _bom_charset(body) is None:
+    if b"\x00" in body[:_SNIFF_BYTES] and _bom_charset(body) is None and not _wide(declared):
         raise ParseError("binary body (NUL bytes)")
     candidates = _candidates(body, declared)
     for codec in candidates:
@@ -136,6 +136,12 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
     if text is None:
         raise ParseError(f"undecodable body (declared {declared or 'nothing'})")
     return _checked(text)
+
+
+def _wide(declared: str | None) -> bool:
+    """UTF-16 or UTF-32 declared by the server: NUL bytes are then text (no BOM is needed)."""
+    codec = _codec(declared)
+    return codec is not None and codec.startswith(("utf-16", "utf-32"))
 
 
 def _damaged_utf8(body: bytes, good_per_damaged: int) -> str | None:

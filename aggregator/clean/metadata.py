@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from htmldate import find_date
 from selectolax.lexbor import LexborHTMLParser
@@ -200,7 +200,14 @@ def _link(tree: LexborHTMLParser, rel: str) -> str | None:
 
 
 def _absolute(href: str | None, base: str | None) -> str | None:
-    return urljoin(base, href) if href and base else href
+    if not href:
+        return href
+    try:
+        joined = urljoin(base, href) if base else href
+        urlsplit(joined)
+    except ValueError:  # "http://[" and other strings urllib cannot split: not a URL at all
+        return None
+    return joined
 
 
 def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> PageMeta:

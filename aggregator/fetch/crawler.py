@@ -11,14 +11,14 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 
 from aggregator.errors import Blocked, FetchError, HTTPStatusError
 from aggregator.models import FetchResult
 
-from .http import ACCEPT_DOCUMENTS, fetch
+from .addresses import AddressPolicy
+from .http import ACCEPT_DOCUMENTS, check_url, fetch
 from .options import FetchOptions
 from .politeness import HostLimiter, host_key
 from .robots import RobotsCache
@@ -76,6 +76,7 @@ class Crawler:
             options.per_host_delay, max_delay=options.max_crawl_delay
         )
         self._robots = robots or RobotsCache(ttl=options.robots_ttl)
+        self._policy = AddressPolicy.from_allow_list(options.allow_private)
         self._gate = asyncio.Semaphore(concurrency)
 
     async def crawl(
@@ -129,7 +130,9 @@ class Crawler:
         return CrawlOutcome(request.url, result=result)
 
     async def _fetch(self, request: CrawlRequest) -> FetchResult:
-        _check_url(request.url)
+        # Before robots.txt: a refused address must be reported as one, not as a robots.txt
+        # that could not be read from it.
+        check_url(request.url, self._policy)
         host = host_key(request.url)
         if self._options.respect_robots:
             await self._check_robots(request.url, host)
@@ -177,16 +180,6 @@ class Crawler:
         # The host slot first (it may sleep), then a global slot only for the exchange itself.
         async with self._limiter.slot(host), self._gate:
             yield
-
-
-def _check_url(url: str) -> None:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise FetchError(f"invalid URL {url}: {exc}") from exc
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise Blocked(f"not an http(s) URL: {url}")
 
 
 def _host_or_url(url: str) -> str:

@@ -1,13 +1,22 @@
 """Feeds: RSS, Atom and JSON Feed into ``FeedItem``s, and feed autodiscovery from HTML.
 
-Like feedparser itself, ``parse_feed`` never raises on bad input: it returns what it could read
-and says in ``error`` what was wrong (feedparser's "bozo" flag).
+Like feedparser itself, ``parse_feed`` never raises on bad input: it returns what it could read,
+says in ``error`` what was wrong (feedparser's "bozo" flag) and names it in ``error_kind``:
+
+    xml_entities  the DTD declares external, parameter, nested or long entities (xmlguard.py)
+    malformed     not well-formed XML (truncated, bad bytes); what was read before is kept
+    encoding      the declared encoding was wrong or unknown
+    invalid_json  a JSON body that does not parse, or is not a JSON Feed
+    html          an HTML page where a feed was expected: ``alternates`` lists the feeds it
+                  announces and, when it announces none, ``items`` are its article links
+    not_a_feed    none of the above, and no feed root either
 """
 
 from __future__ import annotations
 
 import calendar
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +27,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from aggregator.models import FeedItem
 
-from .links import absolute_url, document_base
+from .links import absolute_url, discover_article_links, document_base
+from .xmlguard import ENTITY_KIND, entity_refusal
 
 __all__ = ["FEED_TYPES", "FeedParse", "discover_feeds", "parse_feed"]
 
@@ -37,38 +47,90 @@ FEED_TYPES = frozenset(
 )
 
 
+# An HTML page where a feed was configured: its first bytes say so (WHATWG MIME sniffing §7.1
+# looks for these tags the same way).
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.I | re.S
+)
+_SNIFF_BYTES = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class FeedParse:
-    """A parsed feed: its items (absolute http(s) links), title, and what was wrong, if anything."""
+    """A parsed feed: its items (absolute http(s) links), title, and what was wrong, if anything.
+
+    ``alternates`` are the feeds an HTML page announced where a feed was expected.
+    """
 
     items: tuple[FeedItem, ...] = ()
     title: str | None = None
     error: str | None = None
+    error_kind: str | None = None
+    alternates: tuple[str, ...] = ()
 
 
 def parse_feed(body: bytes, base_url: str) -> FeedParse:
     """Items of an RSS / Atom / JSON Feed document; relative links resolve against ``base_url``."""
     if body.lstrip()[:1] == b"{":
         return _parse_json_feed(body, base_url)
+    if _HTML_START.match(body[:_SNIFF_BYTES]):
+        return _html_instead(body, base_url)
+    refusal = entity_refusal(body)
+    if refusal is not None:
+        return FeedParse(error=refusal, error_kind=ENTITY_KIND)
+    try:
+        parsed = _feedparser(body, base_url)
+    except (LookupError, ValueError) as exc:
+        # feedparser hands a declared encoding name to codecs unchecked: one with a NUL in it
+        # raises ValueError, one it half-knows LookupError.
+        return FeedParse(error=f"feed encoding error: {exc}", error_kind="encoding")
+    items = _unique(_feed_item(entry, base_url) for entry in parsed.entries)
+    title = _text(parsed.feed.get("title"))
+    if not parsed.get("version") and not items and _looks_like_html(body):
+        return _html_instead(body, base_url)
+    return FeedParse(items, title, *_bozo(parsed, items))
+
+
+def _feedparser(body: bytes, base_url: str) -> Any:
     # Always bytes: handed a str, feedparser would treat a URL-looking string as one to fetch.
-    parsed = feedparser.parse(
+    return feedparser.parse(
         bytes(body),
         response_headers={"content-location": base_url, "content-type": "application/xml"},
         sanitize_html=False,
     )
-    items = _unique(_feed_item(entry, base_url) for entry in parsed.entries)
-    title = _text(parsed.feed.get("title"))
-    return FeedParse(items, title, _bozo(parsed, items))
 
 
-def _bozo(parsed: Any, items: tuple[FeedItem, ...]) -> str | None:
-    problems = []
+def _bozo(parsed: Any, items: tuple[FeedItem, ...]) -> tuple[str | None, str | None]:
+    """The problem feedparser found, as (message, kind)."""
+    problems, kind = [], None
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
         problems.append(f"{type(exc).__name__}: {exc}")
+        kind = "encoding" if "Encoding" in type(exc).__name__ else "malformed"
     if not parsed.get("version") and not items:
         problems.append("not a feed (no RSS, Atom or JSON Feed root)")
-    return "; ".join(problems) or None
+        kind = "not_a_feed"
+    return "; ".join(problems) or None, kind
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[: _SNIFF_BYTES * 4].lower()
+    return b"<html" in head or b"<body" in head or b"<!doctype html" in head
+
+
+def _html_instead(body: bytes, base_url: str) -> FeedParse:
+    """An HTML page served where a feed was configured: follow what it announces, as a homepage
+    without feeds would be (its feeds, else its article links)."""
+    alternates = discover_feeds(body, base_url)
+    links = () if alternates else discover_article_links(body, base_url)
+    items = tuple(FeedItem(url=link) for link in links)
+    found = f"announces {len(alternates)} feeds" if alternates else f"{len(items)} article links"
+    return FeedParse(
+        items=items,
+        error=f"an HTML page, not a feed ({found})",
+        error_kind="html",
+        alternates=alternates,
+    )
 
 
 def _feed_item(entry: Any, base_url: str) -> FeedItem | None:
@@ -101,13 +163,16 @@ def _parse_json_feed(body: bytes, base_url: str) -> FeedParse:
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        return FeedParse(error=f"invalid JSON: {exc}")
+        return FeedParse(error=f"invalid JSON: {exc}", error_kind="invalid_json")
+    except RecursionError:
+        return FeedParse(error="invalid JSON: nested too deeply", error_kind="invalid_json")
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
-        return FeedParse(error="not a JSON Feed (no items list)")
+        return FeedParse(error="not a JSON Feed (no items list)", error_kind="invalid_json")
     base = document.get("home_page_url") if isinstance(document.get("home_page_url"), str) else None
     items = _unique(_json_item(item, base or base_url) for item in document["items"])
-    error = None if "jsonfeed.org" in str(document.get("version", "")) else "no JSON Feed version"
-    return FeedParse(items, _text(document.get("title")), error)
+    if "jsonfeed.org" in str(document.get("version", "")):
+        return FeedParse(items, _text(document.get("title")))
+    return FeedParse(items, _text(document.get("title")), "no JSON Feed version", "invalid_json")
 
 
 def _json_item(item: object, base_url: str) -> FeedItem | None:

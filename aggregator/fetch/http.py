@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -29,6 +30,7 @@ from aggregator.errors import (
 )
 from aggregator.models import FetchResult
 
+from .addresses import AddressPolicy
 from .decoding import make_decoder
 from .options import FetchOptions
 
@@ -36,6 +38,7 @@ __all__ = [
     "ACCEPT_DOCUMENTS",
     "DOCUMENT_TYPES",
     "RedirectCheck",
+    "check_url",
     "fetch",
     "map_exception",
     "parse_retry_after",
@@ -79,9 +82,10 @@ async def fetch(
     ``check_redirect`` is awaited with each redirect target before it is requested and may
     raise a ``FetchError`` (the crawler uses it to apply the target's robots.txt).
     """
-    _check_scheme(url, url)
+    policy = AddressPolicy.from_allow_list(options.allow_private)
+    check_url(url, policy)
     headers = _request_headers(accept, etag, last_modified)
-    call = _Call(url, headers, options, allowed_types, check_redirect)
+    call = _Call(url, headers, options, allowed_types, check_redirect, policy)
     started = time.perf_counter()
     for attempt in range(options.retries + 1):
         try:
@@ -117,6 +121,7 @@ class _Call:
     options: FetchOptions
     allowed_types: tuple[str, ...]
     check_redirect: RedirectCheck | None
+    policy: AddressPolicy
 
 
 class _Exchange:
@@ -146,7 +151,7 @@ async def _follow(client: httpx.AsyncClient, call: _Call) -> _Exchange:
     current = call.url
     for _ in range(call.options.max_redirects + 1):
         async with client.stream("GET", current, headers=call.headers) as response:
-            target = _redirect_target(response, current)
+            target = _redirect_target(response, current, call.policy)
             if target is None:
                 return await _finish(response, current, call.options, call.allowed_types)
         if call.check_redirect is not None:
@@ -155,23 +160,42 @@ async def _follow(client: httpx.AsyncClient, call: _Call) -> _Exchange:
     raise FetchError(f"more than {call.options.max_redirects} redirects from {call.url}")
 
 
-def _redirect_target(response: httpx.Response, current: str) -> str | None:
+def _redirect_target(response: httpx.Response, current: str, policy: AddressPolicy) -> str | None:
     location = response.headers.get("location")
     if response.status_code not in _REDIRECTS or not location:
         return None
     # Location may be relative (RFC 9110 §10.2.2).
     target = str(httpx.URL(current).join(location))
-    _check_scheme(target, current)
+    check_url(target, policy)
+    if target[:5].lower() == "http:" and current[:6].lower() == "https:":
+        # Never trade TLS for a page: an https → http redirect is refused, not followed.
+        raise Blocked(f"refusing TLS downgrade from {current} to {target}")
     return target
 
 
-def _check_scheme(target: str, current: str) -> None:
-    scheme = target.partition(":")[0].lower()
-    if scheme not in ("http", "https"):
-        raise Blocked(f"scheme {scheme!r} not allowed: {target}")
-    if scheme == "http" and current.lower().startswith("https:"):
-        # Never trade TLS for a page: an https → http redirect is refused, not followed.
-        raise Blocked(f"refusing TLS downgrade from {current} to {target}")
+def check_url(url: str, policy: AddressPolicy) -> None:
+    """Refuse ``url`` before any connection (and before its robots.txt is asked).
+
+    Only http(s) is fetched; a URL with credentials is refused (httpx would send them as Basic
+    auth to whoever the link names, RFC 9110 §4.2.4 deprecates them); a host that is itself a
+    non-public address (in any spelling) is refused as ``AddressRefused``.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise FetchError(f"invalid URL {url}: {exc}") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise Blocked(f"scheme {scheme!r} not allowed (only http and https): {url[:200]}")
+    if "@" in parts.netloc:
+        raise Blocked(f"credentials in URL refused: {_without_userinfo(parts)}")
+    policy.check_host(parts.hostname, url)
+
+
+def _without_userinfo(parts: SplitResult) -> str:
+    # Never echo a password into a log line or the fetch log.
+    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
 
 
 async def _finish(

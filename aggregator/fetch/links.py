@@ -13,7 +13,13 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["absolute_url", "discover_article_links", "document_base", "looks_like_article"]
+__all__ = [
+    "MAX_URL_LENGTH",
+    "absolute_url",
+    "discover_article_links",
+    "document_base",
+    "looks_like_article",
+]
 
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "menu", "form"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
@@ -92,17 +98,33 @@ def document_base(tree: LexborHTMLParser, base_url: str) -> str:
     """``<base href>`` resolved against the page URL (HTML Living Standard §4.2.3)."""
     node = tree.css_first("base[href]")
     href = node.attributes.get("href") if node is not None else None
-    return urljoin(base_url, href.strip()) if href else base_url
+    if not href:
+        return base_url
+    try:
+        base = urljoin(base_url, href.strip())
+        urlsplit(base)
+    except ValueError:  # an invalid IPv6 literal and the like: no usable base, keep the page's
+        return base_url
+    return base
+
+
+# Longer links are not article URLs (browsers and servers stop near 8 KB, RFC 9110 §4.1 asks
+# for at least 8000 octets); a feed full of megabyte "links" would only fill the fetch log.
+MAX_URL_LENGTH = 8192
 
 
 def absolute_url(link: str | None, base_url: str) -> str | None:
-    """``link`` resolved against ``base_url`` without its fragment; None unless http(s)."""
-    if not link:
+    """``link`` resolved against ``base_url`` without its fragment; None unless a plain http(s) URL.
+
+    javascript:, data:, file:, ftp: and the rest are dropped, and so are links with credentials
+    (``http://user:pw@host/``): the fetcher would send them to whoever the feed names.
+    """
+    if not link or len(link) > MAX_URL_LENGTH:
         return None
     try:
         parts = urlsplit(urljoin(base_url, link.strip()))
     except ValueError:  # e.g. an invalid IPv6 literal
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         return None
     return parts._replace(fragment="").geturl()

@@ -15,7 +15,13 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from aggregator.errors import ContentTypeError, FetchError, HTTPStatusError, TooLarge
+from aggregator.errors import (
+    AddressRefused,
+    ContentTypeError,
+    FetchError,
+    HTTPStatusError,
+    TooLarge,
+)
 
 from .http import fetch
 from .options import FetchOptions
@@ -28,6 +34,7 @@ _MAX_ROBOTS_BYTES = 512 * 1024
 _ERROR_TTL = 15 * 60.0
 # Servers label robots.txt in odd ways; anything textual is read as text.
 _ROBOTS_TYPES = ("text/plain", "text/html", "application/octet-stream")
+_NUMERIC_FIELDS = frozenset({"crawl-delay", "request-rate"})
 
 
 def robots_url(url: str) -> str:
@@ -49,7 +56,7 @@ class RobotsRules:
     @classmethod
     def parse(cls, text: str, agent: str) -> RobotsRules:
         parser = RobotFileParser()
-        parser.parse(text.splitlines())
+        parser.parse(_parsable(text.splitlines()))
         parser.modified()  # robotparser answers "no" to everything until it has a timestamp
         return cls(agent, parser)
 
@@ -70,6 +77,22 @@ class RobotsRules:
         """``Sitemap:`` lines, a discovery hint (sitemaps.org protocol)."""
         found = self.parser.site_maps() if self.parser is not None else None
         return tuple(found or ())
+
+
+def _parsable(lines: list[str]) -> list[str]:
+    """``lines`` without numeric fields whose value is not ASCII.
+
+    urllib.robotparser checks Crawl-delay and Request-rate values with ``str.isdigit``, which
+    accepts "²" or "٣" that ``int`` then rejects with ValueError: one such line in a hostile
+    robots.txt would escape as an exception. RFC 9309 §2.2 ignores lines that do not parse.
+    """
+    kept = []
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if colon and name.strip().lower() in _NUMERIC_FIELDS and not value.isascii():
+            continue
+        kept.append(line)
+    return kept
 
 
 def product_token(user_agent: str) -> str:
@@ -102,7 +125,11 @@ class RobotsCache:
     async def load(
         self, client: httpx.AsyncClient, url: str, *, options: FetchOptions
     ) -> RobotsRules:
-        """Fetch, parse and cache the rules for ``url``'s origin (or return the cached ones)."""
+        """Fetch, parse and cache the rules for ``url``'s origin (or return the cached ones).
+
+        Raises ``AddressRefused`` when the origin resolves to a refused address; every other
+        failure becomes rules (RFC 9309 §2.3.1).
+        """
         rules = self.cached(url)
         if rules is None:
             rules, ttl = await _download(client, robots_url(url), options)
@@ -129,6 +156,9 @@ async def _download(
         if 400 <= exc.status < 500 and exc.status != 429:
             return RobotsRules(agent, allow_all=True, reason=f"robots.txt {exc.status}"), 3600.0
         return _unreachable(agent, str(exc)), _ERROR_TTL
+    except AddressRefused:
+        # Not a robots.txt verdict: the page itself is refused for its address, and says so.
+        raise
     except (ContentTypeError, TooLarge) as exc:
         # Not a robots.txt we can read; treat it as absent rather than as a ban.
         return RobotsRules(agent, allow_all=True, reason=str(exc)), 3600.0

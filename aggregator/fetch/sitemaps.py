@@ -1,14 +1,18 @@
 """Sitemaps (sitemaps.org 0.9): URL sets, sitemap indexes, Google News sitemaps, text sitemaps.
 
-``parse_sitemap`` never raises on bad input; it records what was wrong in ``error``. Gzipped
-sitemaps (``sitemap.xml.gz`` served as a gzip file, not as a Content-Encoding) are inflated here,
-capped at the protocol's 50 MB uncompressed limit.
+``parse_sitemap`` never raises on bad input; it records what was wrong in ``error`` and names it
+in ``error_kind``: ``corrupt_gzip``, ``too_large`` (a gzip file inflating past the cap),
+``xml_entities`` (see xmlguard.py), ``malformed`` (not well-formed XML: what was read before
+the fault is kept) or ``not_a_sitemap``. Gzipped sitemaps (``sitemap.xml.gz`` served as a gzip
+file, not as a Content-Encoding) are inflated here, capped at the protocol's 50 MB uncompressed
+limit. ``SitemapWalk`` keeps one cycle's walk through nested indexes finite.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
@@ -16,12 +20,15 @@ from aggregator.models import FeedItem
 
 from .feeds import parse_date
 from .links import absolute_url
+from .xmlguard import ENTITY_KIND, entity_refusal
 
-__all__ = ["MAX_SITEMAP_BYTES", "SitemapParse", "parse_sitemap"]
+__all__ = ["MAX_SITEMAP_BYTES", "SitemapParse", "SitemapWalk", "parse_sitemap"]
 
 # sitemaps.org: "no larger than 50MB (52,428,800 bytes)" uncompressed.
 MAX_SITEMAP_BYTES = 52_428_800
+# sitemaps.org: at most 50,000 URLs per sitemap and 50,000 sitemaps per index.
 _MAX_URLS = 50_000
+_MAX_CHILDREN = 50_000
 _FEED_CHUNK = 64 * 1024
 
 
@@ -32,30 +39,49 @@ class SitemapParse:
     urls: tuple[FeedItem, ...] = ()
     sitemaps: tuple[str, ...] = ()
     error: str | None = None
+    error_kind: str | None = None
 
 
 def parse_sitemap(body: bytes, base_url: str) -> SitemapParse:
     """Read a sitemap or sitemap index; relative ``loc``s resolve against ``base_url``."""
-    body, error = _gunzip(body)
-    if error is not None:
-        return SitemapParse(error=error)
+    try:
+        body = _gunzip(body)
+    except _Refused as exc:
+        return SitemapParse(error=exc.message, error_kind=exc.kind)
     head = body.lstrip()[:1]
     if head and head != b"<":
         return _text_sitemap(body, base_url)
+    refusal = entity_refusal(body)
+    if refusal is not None:
+        return SitemapParse(error=refusal, error_kind=ENTITY_KIND)
     return _xml_sitemap(body, base_url)
 
 
-def _gunzip(body: bytes) -> tuple[bytes, str | None]:
+class _Refused(Exception):
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+def _gunzip(body: bytes) -> bytes:
+    """Inflate a gzip file, every member of it (RFC 1952 §2.2), never past the cap."""
     if not body.startswith(b"\x1f\x8b"):
-        return body, None
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, MAX_SITEMAP_BYTES + 1)
-    except zlib.error as exc:
-        return b"", f"corrupt gzip sitemap: {exc}"
-    if len(data) > MAX_SITEMAP_BYTES:
-        return b"", f"gzip sitemap inflates past {MAX_SITEMAP_BYTES} bytes"
-    return data, None
+        return body
+    parts: list[bytes] = []
+    room = MAX_SITEMAP_BYTES + 1
+    while body and room > 0:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            parts.append(inflater.decompress(body, room))
+        except zlib.error as exc:
+            raise _Refused(f"corrupt gzip sitemap: {exc}", "corrupt_gzip") from exc
+        room -= len(parts[-1])
+        body = inflater.unused_data if inflater.eof else b""
+    if room <= 0:
+        message = f"gzip sitemap inflates past {MAX_SITEMAP_BYTES} bytes; refused unread"
+        raise _Refused(message, "too_large")
+    return b"".join(parts)
 
 
 def _text_sitemap(body: bytes, base_url: str) -> SitemapParse:
@@ -64,7 +90,9 @@ def _text_sitemap(body: bytes, base_url: str) -> SitemapParse:
     # The protocol wants full URLs here; anything else is not a URL line.
     urls = [absolute_url(line.strip(), base_url) for line in lines if "://" in line]
     items = tuple(FeedItem(url) for url in dict.fromkeys(u for u in urls if u))
-    return SitemapParse(items, error=None if items else "not a sitemap (no URLs)")
+    if items:
+        return SitemapParse(items)
+    return SitemapParse(error="not a sitemap (no URLs)", error_kind="not_a_sitemap")
 
 
 class _Collector:
@@ -75,6 +103,7 @@ class _Collector:
         self.urls: dict[str, FeedItem] = {}
         self.sitemaps: dict[str, None] = {}
         self.root: str | None = None
+        self.root_element: Element | None = None
 
     def take(self, element: Element) -> None:
         name = _local(element.tag)
@@ -82,7 +111,7 @@ class _Collector:
             item = _url_item(element, self.base_url)
             if item is not None:
                 self.urls.setdefault(item.url, item)
-        elif name == "sitemap":
+        elif name == "sitemap" and len(self.sitemaps) < _MAX_CHILDREN:
             loc = absolute_url(_child_text(element, "loc"), self.base_url)
             if loc is not None:
                 self.sitemaps[loc] = None
@@ -95,18 +124,22 @@ def _xml_sitemap(body: bytes, base_url: str) -> SitemapParse:
     collector = _Collector(base_url)
     # expat refuses external entities and, since 2.4, entity-expansion bombs; the body is capped.
     parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
-    error = None
+    error = kind = None
     try:
         for start in range(0, len(body), _FEED_CHUNK):
             parser.feed(body[start : start + _FEED_CHUNK])
             _drain(parser, collector)
         parser.close()
     except ParseError as exc:
-        error = f"XML error: {exc}"
+        error, kind = f"XML error: {exc}", "malformed"
+    except (LookupError, ValueError) as exc:  # expat asked for an encoding Python lacks
+        error, kind = f"XML encoding error: {exc}", "encoding"
     _drain(parser, collector)
     if error is None and collector.root not in ("urlset", "sitemapindex"):
-        error = f"not a sitemap (root element {collector.root!r})"
-    return SitemapParse(tuple(collector.urls.values()), tuple(collector.sitemaps), error)
+        error = f"not a sitemap (root element {str(collector.root)[:100]!r})"
+        kind = "not_a_sitemap"
+    urls, sitemaps = tuple(collector.urls.values()), tuple(collector.sitemaps)
+    return SitemapParse(urls, sitemaps, error, kind)
 
 
 def _drain(parser: XMLPullParser[Element], collector: _Collector) -> None:
@@ -116,8 +149,14 @@ def _drain(parser: XMLPullParser[Element], collector: _Collector) -> None:
         event, element = pair
         if event == "start" and collector.root is None:
             collector.root = _local(element.tag)
+            collector.root_element = element
         elif event == "end":
             collector.take(element)
+    if collector.root_element is not None:
+        # Children the collector has read are of no further use; without this, a million
+        # unknown elements under the root would all stay in memory. (An element still open is
+        # held by the tree builder, and comes back whole in its "end" event.)
+        del collector.root_element[:]
 
 
 def _url_item(element: Element, base_url: str) -> FeedItem | None:
@@ -149,3 +188,35 @@ def _local(tag: str) -> str:
 
 def _clean(text: str | None) -> str | None:
     return " ".join(text.split()) or None if text else None
+
+
+@dataclass(slots=True)
+class SitemapWalk:
+    """One cycle's walk through sitemap indexes: each URL is read once, ``limit`` in all.
+
+    An index that lists itself, or two that list each other, would otherwise be fetched again
+    at every level of nesting; ``repeats`` keeps what was skipped, for the cycle's report.
+    """
+
+    limit: int = 100
+    seen: set[str] = field(default_factory=set)
+    repeats: list[str] = field(default_factory=list)
+
+    def admit(self, urls: Iterable[str]) -> list[str]:
+        """The URLs of ``urls`` not read yet in this walk, within the limit; marks them read."""
+        fresh: list[str] = []
+        for url in urls:
+            if url in self.seen:
+                self.repeats.append(url)
+            elif len(self.seen) < self.limit:
+                self.seen.add(url)
+                fresh.append(url)
+        return fresh
+
+    @property
+    def problem(self) -> str | None:
+        """A line for the report when the walk met a loop."""
+        if not self.repeats:
+            return None
+        shown = ", ".join(dict.fromkeys(self.repeats[:3]))
+        return f"sitemap loop: {len(self.repeats)} repeated listing(s) skipped ({shown})"

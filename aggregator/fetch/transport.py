@@ -18,9 +18,9 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-from aggregator.errors import Blocked, ConfigError
+from aggregator.errors import AddressRefused, Blocked, ConfigError
 
-from .addresses import AddressPolicy, IPAddress, ResolveMap, parse_ip
+from .addresses import AddressPolicy, IPAddress, ResolveMap, parse_ip, refusal
 from .options import FetchOptions
 
 __all__ = ["GuardedBackend", "SafeTransport", "make_ssl_context"]
@@ -74,8 +74,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             candidates = [(address, port) for address in await _lookup(host, port, timeout)]
         allowed = [(a, p) for a, p in candidates if a is not None and self._policy.allows(host, a)]
         if not allowed:
-            shown = ", ".join(str(a) for a, _ in candidates)
-            raise Blocked(f"{host} resolves to non-public {shown}; not in allow_private")
+            raise AddressRefused(refusal(host, [a for a, _ in candidates]))
         return allowed
 
 

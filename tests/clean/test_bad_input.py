@@ -9,6 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregator.clean import clean_html
+from aggregator.clean.limits import (
+    MAX_RUN,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    bounded_text,
+    bounded_title,
+    clip_runs,
+)
 from aggregator.errors import ExtractError, ParseError
 from tests.support import expectations
 
@@ -109,3 +117,30 @@ def test_mutated_fixture_page(cut: int, length: int, junk: bytes, charset: str |
 @given(st.text(max_size=1500))
 def test_random_text(body: str) -> None:
     _clean_or_typed_error("<html><body>" + body)
+
+
+def test_a_three_megabyte_title_is_cut() -> None:
+    title = "Bridge " * 500_000
+    article = clean_html(f"<html><head><title>{title}</title></head><body>{ARTICLE}</body>")
+    assert 0 < len(article.title) <= MAX_TITLE_CHARS and article.title.startswith("Bridge")
+
+
+def test_an_eight_megabyte_line_is_clipped_before_parsing() -> None:
+    line = "word " * (8 * 1024 * 1024 // 5)
+    article = clean_html(f"<html><body>{ARTICLE}<p>{line}</p></body></html>".encode())
+    assert len(article.text) <= MAX_TEXT_CHARS and "rebuild the old bridge" in article.text
+    assert len(clip_runs("<p>" + line)) == 1 + MAX_RUN  # "<", then the run "p>word ..."
+
+
+def test_output_bounds_cut_at_boundaries() -> None:
+    text = "\n".join(["paragraph " * 50] * 1000)
+    cut = bounded_text(text)
+    assert len(cut) <= MAX_TEXT_CHARS and cut.endswith("paragraph")
+    assert bounded_title("short") == "short"
+
+
+def test_utf16_without_bom_is_read_when_the_server_declares_it() -> None:
+    body = f"<html><body>{ARTICLE}</body></html>".encode("utf-16-le")
+    assert "rebuild the old bridge" in clean_html(body, charset="utf-16le").text
+    with pytest.raises(ParseError):
+        clean_html(body)  # undeclared: NUL bytes, as a browser would not guess UTF-16 either
