@@ -1,0 +1,161 @@
+"""End-to-end throughput of ``aggregator replay`` against a bare trafilatura loop, same pages.
+
+Reads the pages of ../shared/bench/extraction (gzip HTML), writes them to a temporary folder,
+then in one run measures:
+
+* the baseline: ``trafilatura.extract`` over every page, one process;
+* ``aggregator replay`` of the same folder into a fresh SQLite database, and into a fresh
+  PostgreSQL schema when ``--postgres URL`` is given, each as a subprocess with default
+  settings (so start-up, extraction pool and storing are all counted);
+* the story stage alone: every stored article's story decided again from its stored features,
+  timed per batch, giving the serial stage's cost per article.
+
+Usage: python bench/pipeline.py [--limit N] [--postgres postgresql://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / ".." / "shared" / "bench" / "extraction"
+
+
+def write_pages(folder: Path, limit: int) -> list[Path]:
+    entries = json.loads((DATA / "evaldata.json").read_text())
+    written = []
+    for number, (_url, entry) in enumerate(sorted(entries.items())[:limit]):
+        for where in ("eval", "cache"):
+            source = DATA / where / f"{entry['file']}.gz"
+            if source.exists():
+                target = folder / f"{number:04d}.html"
+                target.write_bytes(gzip.decompress(source.read_bytes()))
+                written.append(target)
+                break
+    return written
+
+
+def bare_trafilatura(pages: list[Path]) -> float:
+    import trafilatura
+
+    started = time.perf_counter()
+    for page in pages:
+        trafilatura.extract(page.read_bytes(), include_comments=False, include_tables=True)
+    return time.perf_counter() - started
+
+
+def replay(database_url: str, folder: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "aggregator", "--database", database_url, "replay", str(folder)],
+        check=False,
+        capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    return time.perf_counter() - started
+
+
+def story_stage_ms(database_url: str) -> list[float]:
+    """Milliseconds per article of the story stage, per batch, deciding every stored article
+    again from its stored features (stories cleared first, in a transaction rolled back)."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from aggregator.assign import StoryAssigner
+    from aggregator.dedup.cluster import ClusterSettings
+    from aggregator.store.engine import open_database
+    from aggregator.store.schema import Article
+
+    engine = open_database(database_url)
+    per_article = []
+    with Session(engine, expire_on_commit=False) as session:
+        session.execute(update(Article).values(story_id=None, duplicate_of=None))
+        assigner = StoryAssigner(session, ClusterSettings())
+        session.commit = session.flush  # type: ignore[method-assign]  # keep it undoable
+        while True:
+            started = time.perf_counter()
+            done = assigner.assign_pending(100)
+            if not done:
+                break
+            per_article.append((time.perf_counter() - started) * 1000 / len(done))
+        session.rollback()
+    engine.dispose()
+    return per_article
+
+
+def postgres_schema(url: str) -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from aggregator.store.engine import normalize_url
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    scoped = make_url(normalize_url(url)).update_query_dict({"options": f"-csearch_path={schema}"})
+    return schema, scoped.render_as_string(hide_password=False)
+
+
+def drop_schema(url: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from aggregator.store.engine import normalize_url
+
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def report(name: str, seconds: float, pages: int, baseline: float) -> None:
+    print(
+        f"{name:<28} {seconds:7.1f} s  {pages / seconds:6.1f} pages/s  "
+        f"{baseline / seconds:4.2f}x the bare trafilatura loop"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=1000, help="pages to use")
+    parser.add_argument("--postgres", help="PostgreSQL URL to replay into as well")
+    args = parser.parse_args(argv)
+    if not DATA.exists():
+        print(f"benchmark data not found at {DATA}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "pages"
+        folder.mkdir()
+        pages = write_pages(folder, args.limit)
+        baseline = bare_trafilatura(pages)
+        report("bare trafilatura loop", baseline, len(pages), baseline)
+        sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        report("replay, SQLite", replay(sqlite_url, folder), len(pages), baseline)
+        costs = story_stage_ms(sqlite_url)
+        if costs:
+            print(
+                f"story stage, SQLite: median {statistics.median(costs):.2f} ms/article "
+                f"over {len(costs)} batches of 100"
+            )
+        if args.postgres:
+            schema, url = postgres_schema(args.postgres)
+            try:
+                report("replay, PostgreSQL", replay(url, folder), len(pages), baseline)
+            finally:
+                drop_schema(args.postgres, schema)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
