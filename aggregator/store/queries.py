@@ -10,14 +10,18 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from aggregator.store.filters import Filters
 from aggregator.store.schema import Article, Page, Story
 
 __all__ = [
     "ArticleView",
     "OutcomeCounts",
     "StoryView",
+    "article_detail",
+    "articles_page",
     "latest_stories",
     "outcome_counts",
+    "pending_work",
     "story_detail",
 ]
 
@@ -36,6 +40,7 @@ class ArticleView:
     duplicate_of_id: int | None
     text: str | None = None
     removals: tuple[dict[str, str], ...] = ()
+    story_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,7 @@ def _article_view(article: Article, original_url: str | None, *, with_text: bool
         duplicate_of_id=article.duplicate_of,
         text=article.text if with_text else None,
         removals=tuple(json.loads(article.removals or "[]")) if with_text else (),
+        story_id=article.story_id,
     )
 
 
@@ -140,3 +146,43 @@ def outcome_counts(session: Session) -> OutcomeCounts:
         failed=by_outcome.get("failed", 0),
         skipped=by_outcome.get("skipped", 0),
     )
+
+
+def pending_work(session: Session) -> dict[str, int]:
+    """Work waiting per stage: pages not extracted yet, articles not in a story yet."""
+    pages = select(func.count(Page.id)).where(Page.outcome == "pending").scalar_subquery()
+    articles = select(func.count(Article.id)).where(Article.story_id.is_(None)).scalar_subquery()
+    row = session.execute(select(pages.label("extract"), articles.label("stories"))).one()
+    return {"extract": int(row.extract or 0), "stories": int(row.stories or 0)}
+
+
+def articles_page(
+    session: Session,
+    *,
+    filters: Filters = Filters(),  # noqa: B008 - frozen, so sharing the default is safe
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[ArticleView]:
+    """The newest stored articles (highest id first), before ``before_id`` when given."""
+    original = aliased(Article)
+    query = (
+        select(Article, original.url)
+        .outerjoin(original, Article.duplicate_of == original.id)
+        .where(*filters.clauses())
+        .order_by(Article.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(Article.id < before_id)
+    return [_article_view(a, url, with_text=False) for a, url in session.execute(query)]
+
+
+def article_detail(session: Session, article_id: int) -> ArticleView | None:
+    """One article with its text."""
+    original = aliased(Article)
+    row = session.execute(
+        select(Article, original.url)
+        .outerjoin(original, Article.duplicate_of == original.id)
+        .where(Article.id == article_id)
+    ).one_or_none()
+    return None if row is None else _article_view(row[0], row[1], with_text=True)

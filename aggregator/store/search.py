@@ -115,7 +115,7 @@ def _engine_refusal(exc: OperationalError | ProgrammingError) -> Exception:
     """Syntax the engine refused becomes a reader's error; anything else stays what it is."""
     message = str(exc.orig)
     if "fts5" in message or "tsquery" in message or "syntax error" in message:
-        return QueryError(f"search: the engine could not read this query ({message.strip()})")
+        return QueryError(f"the engine could not read this query ({message.strip()})")
     return exc
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aggregator.errors import AggregatorError
+from aggregator.errors import QueryError
 
 __all__ = [
     "CJK_CLASS",
@@ -46,10 +46,6 @@ _CJK_RUN = re.compile(f"[{CJK_CLASS}]{{2,}}")
 _CJK_ONLY = re.compile(f"^[{CJK_CLASS}]+$")
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r'-?"[^"]*"\*?|\S+')
-
-
-class QueryError(AggregatorError):
-    """A query that cannot be searched for; the message tells the reader why."""
 
 
 def search_text(value: str | None) -> str:
@@ -85,9 +81,9 @@ class SearchQuery:
 def parse_query(text: str) -> SearchQuery:
     """Parse what a reader typed; QueryError says what is wrong with it."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"search: the query is longer than {MAX_QUERY_CHARS} characters")
+        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
     if text.count('"') % 2:
-        raise QueryError('search: a quote (") is not closed')
+        raise QueryError('a quote (") is not closed')
     required: list[list[Term]] = []
     excluded: list[Term] = []
     join_next = False
@@ -111,10 +107,10 @@ def parse_query(text: str) -> SearchQuery:
 
 def _checked(query: SearchQuery) -> SearchQuery:
     if not query.required:
-        raise QueryError("search: type a word to search for (letters or digits)")
+        raise QueryError("type a word to search for (letters or digits)")
     count = sum(len(alts) for alts in query.required) + len(query.excluded)
     if count > MAX_TERMS:
-        raise QueryError(f"search: at most {MAX_TERMS} words, please")
+        raise QueryError(f"at most {MAX_TERMS} words, please")
     return query
 
 
