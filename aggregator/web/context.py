@@ -16,7 +16,9 @@ from aggregator.store.filters import Filters
 from aggregator.store.readonly import read_only_session
 from aggregator.web.options import WebOptions
 
-__all__ = ["BadRequest", "Reader", "ReaderFilters", "Site", "filters", "reader", "site"]
+__all__ = [
+    "PRINTABLE",
+    "BadRequest", "Reader", "ReaderFilters", "Site", "filters", "reader", "site"]
 
 
 class BadRequest(AggregatorError):
@@ -49,11 +51,17 @@ def reader(request: Request) -> Iterator[Session]:
 Reader = Annotated[Session, Depends(reader)]
 
 _DAY = r"^(\d{4}-\d{2}-\d{2})?$"
+# No control characters: PostgreSQL refuses NUL in any string, and no name holds one.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 def filters(
-    language: Annotated[str, Query(max_length=16, description="ISO 639-1 code")] = "",
-    source: Annotated[str, Query(max_length=200, description="source name")] = "",
+    language: Annotated[
+        str, Query(max_length=16, pattern=PRINTABLE, description="ISO 639-1 code")
+    ] = "",
+    source: Annotated[
+        str, Query(max_length=200, pattern=PRINTABLE, description="source name")
+    ] = "",
     since: Annotated[
         str, Query(alias="from", pattern=_DAY, description="first day, YYYY-MM-DD")
     ] = "",

@@ -15,7 +15,7 @@ from aggregator.store.queries import articles_page, story_detail
 from aggregator.store.search import search
 from aggregator.store.sources import find_source, list_sources
 from aggregator.store.stories import resolve_story
-from aggregator.web.context import Reader, ReaderFilters, site
+from aggregator.web.context import PRINTABLE, Reader, ReaderFilters, site
 from aggregator.web.errors import NotFound
 from aggregator.web.rendering import threads
 
@@ -98,7 +98,9 @@ def page_routes(templates: Jinja2Templates) -> APIRouter:
 
     @router.get("/sources/{name}")
     def source(
-        request: Request, session: Reader, name: Annotated[str, Path(max_length=200)]
+        request: Request,
+        session: Reader,
+        name: Annotated[str, Path(max_length=200, pattern=PRINTABLE)],
     ) -> Response:
         row = find_source(session, name)
         articles = articles_page(session, filters=Filters(source=name), limit=30)

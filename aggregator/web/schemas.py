@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from aggregator.store.frontpage import StorySummary
 from aggregator.store.queries import ArticleView, StoryView
@@ -26,6 +27,14 @@ __all__ = [
 ]
 
 
+def _utc(moment: datetime) -> datetime:
+    # Stored times are naive UTC; RFC 3339 date-times (what OpenAPI promises) need an offset.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+UTCDateTime = Annotated[datetime, AfterValidator(_utc)]
+
+
 class ErrorOut(BaseModel):
     error: str = Field(description="what was wrong with the request, for a person")
 
@@ -35,8 +44,8 @@ class ArticleOut(BaseModel):
     url: str
     title: str
     source: str
-    published: datetime | None = Field(description="when the outlet published it (UTC)")
-    first_seen: datetime
+    published: UTCDateTime | None = Field(description="when the outlet published it (UTC)")
+    first_seen: UTCDateTime
     language: str | None
     authors: list[str]
     story_id: int | None
@@ -74,8 +83,8 @@ class StorySummaryOut(BaseModel):
     outlets: list[str]
     languages: list[str]
     article_count: int
-    earliest: datetime | None = Field(description="first publication of its coverage (UTC)")
-    latest: datetime | None = Field(description="last publication of its coverage (UTC)")
+    earliest: UTCDateTime | None = Field(description="first publication of its coverage (UTC)")
+    latest: UTCDateTime | None = Field(description="last publication of its coverage (UTC)")
     lead: str = Field(description="the first sentence of its first article")
 
     @classmethod
@@ -101,8 +110,8 @@ class StoryList(BaseModel):
 class StoryOut(BaseModel):
     id: int
     title: str
-    first_seen: datetime
-    last_updated: datetime
+    first_seen: UTCDateTime
+    last_updated: UTCDateTime
     article_count: int
     articles: list[ArticleOut]
 
@@ -123,7 +132,7 @@ class SearchArticleOut(BaseModel):
     title: str
     url: str
     source: str
-    published: datetime | None
+    published: UTCDateTime | None
     language: str | None
     score: float
     snippet: str = Field(description="plain text around the match")
@@ -172,11 +181,11 @@ class SourceOut(BaseModel):
     enabled: bool
     language: str | None
     interval_seconds: float
-    last_success_at: datetime | None
-    last_error_at: datetime | None
+    last_success_at: UTCDateTime | None
+    last_error_at: UTCDateTime | None
     last_error: str | None
     consecutive_failures: int
-    next_run_at: datetime | None
+    next_run_at: UTCDateTime | None
 
     @classmethod
     def of(cls, row: SourceRow) -> SourceOut:

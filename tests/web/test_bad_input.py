@@ -73,6 +73,10 @@ def test_unbalanced_quote_says_so(client: TestClient) -> None:
         ("/api/v1/stories?limit=100000", 422),
         ("/stories/abc.atom", 400),
         ("/nowhere", 404),
+        ("/?source=%00", 400),
+        ("/sources/%00", 400),
+        ("/search?q=a&language=%00", 400),
+        ("/api/v1/stories?language=%00", 422),
         ("/api/v1/nowhere", 404),
     ],
 )
