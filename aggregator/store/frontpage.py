@@ -26,7 +26,12 @@ from aggregator.store.schema import Article, Story
 __all__ = ["Ranked", "StorySummary", "front_page", "lead_sentence", "reference_moment"]
 
 HALF_DAY_HOURS = 12.0
-LEAD_CHARS = 400
+LEAD_CHARS = 1200
+# Opening lines shorter than this are kickers, bylines or residue ("Brief · 4 min read"), not
+# a lead; CJK packs more into a character.
+_LEAD_MIN_CHARS = 40
+_LEAD_MIN_CJK_CHARS = 12
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # A sentence ends at . ! ? before a capital, digit or opening quote, or right after a CJK
 # full stop, exclamation or question mark (U+3002, U+FF01, U+FF1F). Not after Mr. or Gen.
 _SENTENCE_END = re.compile(
@@ -184,6 +189,7 @@ def _leads(session: Session, ids: list[int]) -> dict[int, str]:
     ranked = (
         select(
             Article.story_id,
+            Article.title,
             func.substr(Article.text, 1, LEAD_CHARS).label("opening"),
             func.row_number()
             .over(
@@ -196,18 +202,31 @@ def _leads(session: Session, ids: list[int]) -> dict[int, str]:
         .subquery()
     )
     rows = session.execute(
-        select(ranked.c.story_id, ranked.c.opening).where(ranked.c.position == 1)
+        select(ranked.c.story_id, ranked.c.title, ranked.c.opening).where(ranked.c.position == 1)
     )
-    return {story_id: lead_sentence(opening or "") for story_id, opening in rows}
+    return {story_id: lead_sentence(opening or "", title) for story_id, title, opening in rows}
 
 
-def lead_sentence(text: str) -> str:
-    """The first sentence of ``text`` (or its first line, shortened, when none ends)."""
-    first = text.strip().split("\n", 1)[0].strip()
-    sentence = _SENTENCE_END.split(first, 1)[0].strip()
+def lead_sentence(text: str, title: str = "") -> str:
+    """The first sentence of the first line of ``text`` that reads as a lead: not the headline
+    repeated, not a short kicker or byline. Falls back to the first line."""
+    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    chosen = next((line for line in lines if _is_lead(line, title)), lines[0] if lines else "")
+    sentence = _SENTENCE_END.split(chosen, 1)[0].strip()
     if len(sentence) > 300:
         sentence = sentence[:300].rsplit(" ", 1)[0] + " …"
     return sentence
+
+
+def _is_lead(line: str, title: str) -> bool:
+    if _folded(line) == _folded(title):
+        return False
+    shortest = _LEAD_MIN_CJK_CHARS if _CJK.search(line) else _LEAD_MIN_CHARS
+    return len(line) >= shortest
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _summary(

@@ -26,7 +26,7 @@ from aggregator.web.security import SecurityHeaders
 
 __all__ = ["make_app"]
 
-STYLESHEET = Path(__file__).parent / "static" / "style.css"
+STATIC = Path(__file__).parent / "static"
 
 
 def make_app(engine: Engine, options: WebOptions | None = None) -> FastAPI:
@@ -53,7 +53,13 @@ def make_app(engine: Engine, options: WebOptions | None = None) -> FastAPI:
 
     @app.get("/static/style.css", include_in_schema=False)
     def stylesheet() -> Response:
-        return FileResponse(STYLESHEET, media_type="text/css", headers=_CACHE)
+        return FileResponse(STATIC / "style.css", media_type="text/css", headers=_CACHE)
+
+    # Browsers ask for /favicon.ico whatever the page says; answer rather than log a 404.
+    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/static/favicon.svg", include_in_schema=False)
+    def icon() -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml", headers=_CACHE)
 
     return app
 

@@ -43,7 +43,7 @@ def day(value: datetime | None) -> str:
 
 def span(earliest: datetime | None, latest: datetime | None) -> str:
     """How long coverage ran: ``2026-06-03 14:02 - 19:31 UTC`` (an en dash), or across days."""
-    if earliest is None or latest is None:
+    if earliest is None or latest is None or earliest == latest:
         return moment(earliest or latest)
     if earliest.date() == latest.date():
         return f"{earliest:%Y-%m-%d %H:%M} \u2013 {latest:%H:%M} UTC"

@@ -72,7 +72,7 @@ def test_summary_and_pages(session: Session) -> None:
     assert [s.id for s in rest.stories] == ids[2:] and not rest.has_more
     summary = first.stories[0]
     assert summary.outlets == ("outlet0.example",) and summary.languages == ("en",)
-    assert summary.lead == "A body."
+    assert summary.lead == "A body."  # short, but the only line there is
 
 
 def test_filters_apply(session: Session) -> None:
@@ -87,3 +87,6 @@ def test_lead_sentence() -> None:
     )
     assert lead_sentence("长江中游迎来强降雨。武汉启动") == "长江中游迎来强降雨。"
     assert lead_sentence("") == ""
+    lead = "The storm reached the coast at dawn on Monday."
+    text = f"Storm hits coast\nBrief · 4 min read\n{lead} More."
+    assert lead_sentence(text, "Storm hits coast") == lead
