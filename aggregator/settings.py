@@ -151,7 +151,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.page_size", 30, "stories per page on the front page and in search results"),
     Setting(
         "web.front_page_days",
-        30.0,
+        3.0,
         "days of news (back from the newest article) the front page ranks",
     ),
 )
@@ -217,7 +217,7 @@ class Settings:
     web_public: bool = False
     web_time_limit: float = 2.0
     web_page_size: int = 30
-    web_front_page_days: float = 30.0
+    web_front_page_days: float = 3.0
     sources: tuple[SourceConfig, ...] = ()
     config_path: str | None = None
 

@@ -62,7 +62,8 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         return response
 
     async def database_error(request: Request, exc: Exception) -> Response:
-        log.warning("stage=web path=%s database error: %s", request.url.path, exc)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        log.warning("stage=web path=%s database error: %s", request.url.path, reason)
         return respond(request, 503, "the database did not answer in time; try again shortly")
 
     app.add_exception_handler(BadRequest, bad_request)

@@ -18,5 +18,5 @@ def utc_now() -> datetime:
 class WebOptions:
     time_limit: float = 2.0
     page_size: int = 30
-    front_page_days: float = 30.0
+    front_page_days: float = 3.0
     clock: Callable[[], datetime] = field(default=utc_now)
