@@ -48,9 +48,12 @@ from aggregator.settings import (
 from aggregator.store.backup import POSTGRES_BACKUP, backup_sqlite, sqlite_path
 from aggregator.store.engine import migrate, open_database, sqlite_writer
 from aggregator.store.queries import latest_stories, story_detail
+from aggregator.store.readonly import read_only_session
+from aggregator.store.search import search
 from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
 from aggregator.web.app import make_app
-from aggregator.web.server import serve_web
+from aggregator.web.options import WebOptions, utc_now
+from aggregator.web.server import check_bind, serve_web
 
 __all__ = ["main"]
 
@@ -585,20 +588,58 @@ def sources_remove(ctx: click.Context, name: str) -> None:
 
 
 @cli.command("web")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", default=None, help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535), help="Default: web.port.")
+@click.option(
+    "--public", is_flag=True, default=None, help="Allow a non-loopback address (web.public)."
+)
 @click.pass_context
 @_fail_cleanly
-def web_command(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the read-only web page of stories (and /stories.json)."""
-    engine = open_database(_settings(ctx).database_url)
+def web_command(
+    ctx: click.Context, host: str | None, port: int | None, public: bool | None
+) -> None:
+    """Serve the read-only web app: pages, search, Atom feeds, /api/v1, /healthz, /metrics."""
+    settings = _settings(ctx)
+    host = host or settings.web_host
+    port = settings.web_port if port is None else port
+    check_bind(host, public=bool(public or settings.web_public))
+    engine = open_database(settings.database_url)
     click.echo(f"serving http://{host}:{port}/ (read-only); Ctrl-C stops", err=True)
     try:
-        serve_web(make_app(engine), host, port)
-    except KeyboardInterrupt:
-        pass
+        serve_web(make_app(engine, web_options(settings)), host, port)
     finally:
         engine.dispose()
+
+
+def web_options(settings: Settings) -> WebOptions:
+    return WebOptions(
+        time_limit=settings.web_time_limit,
+        page_size=settings.web_page_size,
+        front_page_days=settings.web_front_page_days,
+    )
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--limit", type=click.IntRange(min=1, max=200), default=20, show_default=True)
+@click.pass_context
+@_fail_cleanly
+def search_command(ctx: click.Context, query: str, as_json: bool, limit: int) -> None:
+    """Full-text search, ranked and grouped by story, as the web app's search page."""
+    settings = _settings(ctx)
+    engine = open_database(settings.database_url)
+    try:
+        with read_only_session(engine, settings.web_time_limit * 5) as session:
+            found = search(session, query, now=utc_now(), limit=limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(output.search_records(found), ensure_ascii=False, indent=2))
+    else:
+        click.echo(output.search_text(found))
+    if not found.results:
+        sys.exit(1)
 
 
 def main() -> None:

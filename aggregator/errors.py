@@ -3,6 +3,7 @@
     AggregatorError
     ├── ConfigError            malformed configuration or settings
     ├── StoreError             the database cannot be reached or migrated
+    ├── QueryError             a search query that cannot be searched for (told to the reader)
     ├── FetchError             anything that stopped a page from arriving
     │   ├── FetchTimeout
     │   ├── HTTPStatusError    4xx / 5xx answer (carries ``status``)
@@ -32,6 +33,7 @@ __all__ = [
     "FetchTimeout",
     "HTTPStatusError",
     "ParseError",
+    "QueryError",
     "StoreError",
     "TooLarge",
 ]
@@ -55,6 +57,11 @@ class ConfigError(AggregatorError):
 class StoreError(AggregatorError):
     stage = "store"
     kind = "store"
+
+
+class QueryError(AggregatorError):
+    stage = "search"
+    kind = "query"
 
 
 class FetchError(AggregatorError):

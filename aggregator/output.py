@@ -12,12 +12,15 @@ from aggregator.cycle import CycleReport
 from aggregator.models import CleanedArticle
 from aggregator.store.queries import ArticleView, StoryView
 from aggregator.store.schema import SourceRow
+from aggregator.store.search import SearchPage
 
 __all__ = [
     "article_record",
     "article_text",
     "cycle_line",
     "isoformat",
+    "search_records",
+    "search_text",
     "source_record",
     "story_record",
     "story_text",
@@ -145,3 +148,43 @@ def cycle_line(report: CycleReport) -> str:
         f"links {report.discovered}, fetched {report.fetched}, new pages {report.stored}, "
         f"errors {len(report.errors)}"
     )
+
+
+def search_records(page: SearchPage) -> list[dict[str, Any]]:
+    """Search results as the API gives them (snippets as plain text)."""
+    return [
+        {
+            "story_id": hit.story_id,
+            "title": hit.title,
+            "score": round(hit.score, 6),
+            "articles": [
+                {
+                    "id": article.id,
+                    "title": article.title,
+                    "url": article.url,
+                    "source": article.source,
+                    "published": isoformat(article.published),
+                    "language": article.language,
+                    "score": round(article.score, 6),
+                    "snippet": "".join(segment.text for segment in article.snippet),
+                }
+                for article in hit.articles
+            ],
+        }
+        for hit in page.results
+    ]
+
+
+def search_text(page: SearchPage) -> str:
+    """Search results for a terminal: matches in [brackets]."""
+    if not page.results:
+        return "no results"
+    lines: list[str] = []
+    for hit in page.results:
+        story = f"story {hit.story_id}" if hit.story_id else "unclustered"
+        lines.append(f"{story}: {hit.title}")
+        for article in hit.articles:
+            snippet = "".join(f"[{s.text}]" if s.hit else s.text for s in article.snippet)
+            lines.append(f"  - [{article.source}] {article.title}  {article.url}")
+            lines.append(f"    {_one_line(snippet, 160)}")
+    return "\n".join(lines)

@@ -288,16 +288,29 @@ class Ingestor:
 
     def store(self, page: PageInput, extraction: Extraction, *, force: bool = False) -> PageOutcome:
         """Store one page and its article, then give the article its story (two transactions)."""
+        outcome = self.store_verdict(page, extraction, force=force)
+        if outcome.article_id is None or outcome.story_id is not None:
+            return outcome
+        return with_story(outcome, self.assign_stories())
+
+    def store_verdict(
+        self, page: PageInput, extraction: Extraction, *, force: bool = False
+    ) -> PageOutcome:
+        """Store one page and its article, which waits for :meth:`assign_stories`."""
         try:
             outcome = store_verdict(self.session, page, extraction, force=force)
             self.session.commit()
         except Exception:
             self.session.rollback()
             raise
-        if outcome.article_id is None or outcome.story_id is not None:
-            return outcome
-        placed = {a.article_id: a for a in self.stories.assign_pending()}
-        return with_story(outcome, placed)
+        return outcome
+
+    def assign_stories(self) -> dict[int, Assignment]:
+        """Give every article waiting for a story its story; by article id."""
+        placed: dict[int, Assignment] = {}
+        while done := self.stories.assign_pending():
+            placed.update((assignment.article_id, assignment) for assignment in done)
+        return placed
 
     def process(self, page: PageInput) -> PageOutcome:
         """Extract and store one page in this process."""

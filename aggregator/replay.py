@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from aggregator.pipeline import (
     PageOutcome,
     extract_page,
     publication_order,
+    with_story,
 )
 from aggregator.store.pages import body_digest, find_page, has_body
 
@@ -31,8 +32,9 @@ __all__ = [
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
 # Below this many pages a worker pool costs more than it saves.
 POOL_THRESHOLD = 16
-# Files read, cleaned and ordered at a time: bounds memory on large replays.
-BATCH = 2000
+# Files read, cleaned and ordered at a time: bounds memory on large replays, and is the unit
+# in which storing one batch overlaps cleaning the next.
+BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +71,33 @@ def page_from_file(path: Path, fetched_at: datetime | None = None) -> PageInput:
     )
 
 
-def _extract_all(
-    pages: list[PageInput], pool: ProcessPoolExecutor | None
-) -> list[tuple[PageInput, Extraction]]:
-    if pool is None or len(pages) < POOL_THRESHOLD:
-        return [(page, extract_page(page)) for page in pages]
-    return list(zip(pages, pool.map(extract_page, pages, chunksize=4), strict=True))
+@dataclass(slots=True)
+class _Batch:
+    """Files read and sent to be cleaned; ``futures`` None when they are cleaned inline."""
+
+    outcomes: list[PageOutcome]  # unreadable and unchanged files
+    pages: list[PageInput]
+    futures: list[Future[Extraction]] | None
+
+
+def _start(ingestor: Ingestor, paths: list[Path], pool: ProcessPoolExecutor | None) -> _Batch:
+    pages: list[PageInput] = []
+    outcomes = [outcome for path in paths if (outcome := _read(path, pages)) is not None]
+    fresh: list[PageInput] = []
+    for page in pages:
+        if _unchanged(ingestor, page):
+            outcomes.append(PageOutcome(url=page.url, outcome="unchanged"))
+        else:
+            fresh.append(page)
+    if pool is None or len(fresh) < POOL_THRESHOLD:
+        return _Batch(outcomes, fresh, None)
+    return _Batch(outcomes, fresh, [pool.submit(extract_page, page) for page in fresh])
+
+
+def _cleaned(batch: _Batch) -> list[tuple[PageInput, Extraction]]:
+    if batch.futures is None:
+        return [(page, extract_page(page)) for page in batch.pages]
+    return list(zip(batch.pages, (f.result() for f in batch.futures), strict=True))
 
 
 def replay(
@@ -88,36 +111,26 @@ def replay(
 
     Files are read and cleaned a batch at a time, and each batch is stored in publication
     order, so online clustering sees the stories unfold as a live feed would have shown them.
+    While one batch is stored and given its stories, the worker pool already cleans the next.
     The replay ends with the re-check the daemon runs periodically.
     """
     outcomes: list[PageOutcome] = []
+    batches = [paths[start : start + BATCH] for start in range(0, len(paths), BATCH)]
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
-        for start in range(0, len(paths), BATCH):
-            outcomes.extend(_replay_batch(ingestor, paths[start : start + BATCH], pool, on_page))
+        upcoming = _start(ingestor, batches[0], pool) if batches else None
+        for number in range(len(batches)):
+            assert upcoming is not None
+            current, cleaned = upcoming, _cleaned(upcoming)
+            last = number + 1 == len(batches)
+            upcoming = None if last else _start(ingestor, batches[number + 1], pool)
+            outcomes.extend(current.outcomes)
+            outcomes.extend(store_in_order(ingestor, cleaned, on_page=on_page))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     ingestor.recheck()
     return summarise(outcomes)
-
-
-def _replay_batch(
-    ingestor: Ingestor,
-    paths: list[Path],
-    pool: ProcessPoolExecutor | None,
-    on_page: Callable[[PageOutcome], None] | None,
-) -> list[PageOutcome]:
-    pages: list[PageInput] = []
-    outcomes = [outcome for path in paths if (outcome := _read(path, pages)) is not None]
-    fresh: list[PageInput] = []
-    for page in pages:
-        if _unchanged(ingestor, page):
-            outcomes.append(PageOutcome(url=page.url, outcome="unchanged"))
-        else:
-            fresh.append(page)
-    outcomes.extend(store_in_order(ingestor, _extract_all(fresh, pool), on_page=on_page))
-    return outcomes
 
 
 def store_in_order(
@@ -127,12 +140,16 @@ def store_in_order(
     force: bool = False,
     on_page: Callable[[PageOutcome], None] | None = None,
 ) -> list[PageOutcome]:
-    """Store cleaned pages oldest article first (see ``publication_order``)."""
-    outcomes = []
-    for page, extraction in sorted(pairs, key=lambda pair: publication_order(pair[1])):
-        outcome = ingestor.store(page, extraction, force=force)
-        outcomes.append(outcome)
-        if on_page:
+    """Store cleaned pages oldest article first (see ``publication_order``), then give their
+    articles stories, in the same order."""
+    stored = [
+        ingestor.store_verdict(page, extraction, force=force)
+        for page, extraction in sorted(pairs, key=lambda pair: publication_order(pair[1]))
+    ]
+    placed = ingestor.assign_stories()
+    outcomes = [with_story(outcome, placed) for outcome in stored]
+    if on_page:
+        for outcome in outcomes:
             on_page(outcome)
     return outcomes
 

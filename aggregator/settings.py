@@ -153,6 +153,20 @@ SETTINGS: tuple[Setting, ...] = (
         "body cosine above which a later article is a rewrite of an earlier one",
     ),
     Setting("cluster.time_scale_days", 0.5, "half-width in days of the time kernel around a story"),
+    Setting("web.host", "127.0.0.1", "address `aggregator web` listens on; also --host"),
+    Setting("web.port", 8080, "port `aggregator web` listens on; also --port"),
+    Setting(
+        "web.public",
+        False,
+        "allow `aggregator web` to listen on a non-loopback address; also --public",
+    ),
+    Setting("web.time_limit", 2.0, "seconds one web request's database reads may take"),
+    Setting("web.page_size", 30, "stories per page on the front page and in search results"),
+    Setting(
+        "web.front_page_days",
+        3.0,
+        "days of news (back from the newest article) the front page ranks",
+    ),
 )
 
 SOURCE_KEYS: tuple[Setting, ...] = (
@@ -214,6 +228,12 @@ class Settings:
     cluster_near_duplicate_bits: int = 3
     cluster_near_duplicate_cosine: float = 0.9
     cluster_time_scale_days: float = 0.5
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_public: bool = False
+    web_time_limit: float = 2.0
+    web_page_size: int = 30
+    web_front_page_days: float = 3.0
     sources: tuple[SourceConfig, ...] = ()
     config_path: str | None = None
 

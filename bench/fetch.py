@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from aggregator.cycle import CycleReport
@@ -36,7 +37,7 @@ from aggregator.fetch.robots import RobotsCache
 from aggregator.models import Source
 from aggregator.pipeline import Ingestor
 from aggregator.replay import replay
-from aggregator.runner import Runner
+from aggregator.runner import Runner, RunOptions
 from aggregator.store.engine import open_database
 from aggregator.store.sources import add_source
 
@@ -207,25 +208,21 @@ def pipeline_cycle(hosts: Sequence[str], options: FetchOptions, database: str) -
             feed = (f"http://{host}/feed.xml",)
             add_source(session, Source(name=host, homepage=f"http://{host}/", feeds=feed), now)
         session.commit()
-        runner = Runner(
-            session,
-            fetch_options=options,
-            cluster=ClusterSettings(),
-            workers=1,
-            max_articles=100_000,
-        )
-        started, cpu = time.perf_counter(), _cpu()
-        reports = asyncio.run(_run_all(runner))
-        wall, used = time.perf_counter() - started, _cpu() - cpu
+    run_options = RunOptions(
+        fetch=options, cluster=ClusterSettings(), workers=1, max_articles=100_000
+    )
+    started, cpu = time.perf_counter(), _cpu()
+    reports = asyncio.run(_run_all(engine, run_options))
+    wall, used = time.perf_counter() - started, _cpu() - cpu
     engine.dispose()
     pages = sum(report.fetched for report in reports)
     errors = sum(len(report.errors) for report in reports)
     return CycleStats(pages, errors, 0, wall, used)
 
 
-async def _run_all(runner: Runner) -> list[CycleReport]:
-    async with runner:
-        return await runner.run_all()
+async def _run_all(engine: Engine, options: RunOptions) -> list[CycleReport]:
+    async with Runner(engine, options) as runner:
+        return await runner.fetch_once()
 
 
 def replay_cycle(root: Path, database: str) -> CycleStats:

@@ -8,9 +8,13 @@ then in one run measures:
   PostgreSQL schema when ``--postgres URL`` is given, each as a subprocess with default
   settings (so start-up, extraction pool and storing are all counted);
 * the story stage alone: every stored article's story decided again from its stored features,
-  timed per batch, giving the serial stage's cost per article.
+  timed per batch, giving the serial stage's cost per article;
+* with ``--postgres``, 1, 2 and 3 ``aggregator run`` processes sharing one PostgreSQL schema
+  against a loopback site (``--site-pages`` synthetic article pages over 8 outlets, served
+  from a child process): seconds until every page is stored, cleaned and in a story, and
+  whether any page was fetched twice.
 
-Usage: python bench/pipeline.py [--limit N] [--postgres postgresql://postgres@127.0.0.1/test]
+Usage: python -m bench.pipeline [--limit N] [--postgres postgresql://postgres@127.0.0.1/test]
 """
 
 from __future__ import annotations
@@ -119,6 +123,88 @@ def drop_schema(url: str, schema: str) -> None:
     admin.dispose()
 
 
+def run_processes(count: int, postgres: str, site: Path, hosts: list[str], port: int) -> str:
+    """Start ``count`` daemons on a fresh schema; time until all the site's work is done."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from aggregator.store.engine import open_database
+    from aggregator.store.schema import Article, Fetch, Page
+
+    expected = len(list(site.glob("*/news/*.html")))
+    schema, url = postgres_schema(postgres)
+    config = site.parent / f"run-{count}.toml"
+    resolve = ", ".join(f'"{host}" = "127.0.0.1:{port}"' for host in hosts)
+    lines = ["[fetch]", 'allow_private = ["127.0.0.1/32"]', "per_host_delay = 0"]
+    lines += [f"resolve = {{ {resolve} }}", "max_articles_per_cycle = 100000"]
+    for host in hosts:
+        lines += ["[[sources]]", f'name = "{host}"', f'homepage = "http://{host}/"']
+        lines += [f'feeds = ["http://{host}/feed.xml"]', 'interval = "1h"']
+    config.write_text("\n".join(lines) + "\n")
+    engine = open_database(url)
+    command = [sys.executable, "-m", "aggregator", "--database", url, "--config", str(config)]
+    started = time.perf_counter()
+    daemons = [
+        subprocess.Popen([*command, "run"], env=dict(os.environ, PYTHONPATH=str(REPO)))
+        for _ in range(count)
+    ]
+    try:
+        while time.perf_counter() - started < 600:
+            with Session(engine) as session:
+                stored = session.scalar(select(func.count(Article.id))) or 0
+                waiting = session.scalar(
+                    select(func.count(Page.id)).where(Page.outcome == "pending")
+                )
+                orphans = session.scalar(
+                    select(func.count(Article.id)).where(Article.story_id.is_(None))
+                )
+            if stored >= expected and not waiting and not orphans:
+                break
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        with Session(engine) as session:
+            twice = session.scalar(
+                select(func.count()).select_from(
+                    select(Fetch.url)
+                    .where(Fetch.kind == "page")
+                    .group_by(Fetch.url)
+                    .having(func.count() > 1)
+                    .subquery()
+                )
+            )
+    finally:
+        for daemon in daemons:
+            daemon.terminate()
+        for daemon in daemons:
+            daemon.wait(timeout=60)
+        engine.dispose()
+        drop_schema(postgres, schema)
+    return (
+        f"{count} run process(es), PostgreSQL: {seconds:6.1f} s for {stored}/{expected} "
+        f"articles ({stored / seconds:5.1f} pages/s), pages fetched twice: {twice}"
+    )
+
+
+def site_runs(postgres: str, pages: int, root: Path) -> None:
+    import multiprocessing
+
+    from bench.fetch import _serve, build_sites
+
+    site = root / "site"
+    site.mkdir()
+    hosts = build_sites(site, 8, max(1, pages // 8))
+    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
+    server = multiprocessing.Process(target=_serve, args=(str(site), ports), daemon=True)
+    server.start()
+    try:
+        port = ports.get(timeout=30)
+        for count in (1, 2, 3):
+            print(run_processes(count, postgres, site, hosts, port), flush=True)
+    finally:
+        server.terminate()
+        server.join(timeout=5)
+
+
 def report(name: str, seconds: float, pages: int, baseline: float) -> None:
     print(
         f"{name:<28} {seconds:7.1f} s  {pages / seconds:6.1f} pages/s  "
@@ -130,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=1000, help="pages to use")
     parser.add_argument("--postgres", help="PostgreSQL URL to replay into as well")
+    parser.add_argument("--site-pages", type=int, default=400, help="loopback site size")
     args = parser.parse_args(argv)
     if not DATA.exists():
         print(f"benchmark data not found at {DATA}", file=sys.stderr)
@@ -154,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                 report("replay, PostgreSQL", replay(url, folder), len(pages), baseline)
             finally:
                 drop_schema(args.postgres, schema)
+            site_runs(args.postgres, args.site_pages, Path(tmp))
     return 0
 
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
+
+from aggregator.store.schema import Article, Page
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 SITES = FIXTURES / "sites"
 SHARED = REPO.parent / "shared"
+# The fixtures' news is from 2026; a clock just after it keeps rankings stable.
+NOW = datetime(2026, 9, 1, 12, 0)
 
 
 def shared_path(*parts: str) -> Path:
@@ -33,3 +40,25 @@ def expectations() -> list[tuple[Path, dict[str, Any]]]:
 
 def article_expectations() -> list[tuple[Path, dict[str, Any]]]:
     return [(page, spec) for page, spec in expectations() if spec.get("article", True)]
+
+
+def add_article(session: Session, **fields: Any) -> Article:
+    """Store one article (and the page it came from) with the given fields."""
+    url = fields.setdefault("url", f"https://example.com/{uuid.uuid4().hex}")
+    page = Page(url=url, fetched_at=NOW, outcome="article", origin="fetch", body_size=0)
+    session.add(page)
+    session.flush()
+    defaults: dict[str, Any] = {
+        "source_name": "example.com",
+        "title": "A title",
+        "text": "A body.",
+        "first_seen": NOW,
+        "published_at": NOW,
+        "content_hash": uuid.uuid4().hex,
+        "simhash": 0,
+        "language": "en",
+    }
+    article = Article(page_id=page.id, **(defaults | fields))
+    session.add(article)
+    session.flush()
+    return article

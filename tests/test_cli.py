@@ -18,7 +18,8 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_every_command_has_help() -> None:
-    for command in ("replay", "clean", "stories", "story", "cluster", "settings", "db"):
+    commands = ("replay", "clean", "stories", "story", "cluster", "settings", "db", "search", "web")
+    for command in commands:
         code, out, _err = run(command, "--help")
         assert code == 0 and "Usage" in out
 
@@ -158,3 +159,26 @@ def test_settings_lists_every_key() -> None:
     assert code == 0
     names = {row["name"] for row in json.loads(out)}
     assert "fetch.per_host_delay" in names and "database.url" in names
+
+
+def test_search_command_matches_the_api(database_url: str) -> None:
+    code, _out, _err = run("--database", database_url, "replay", str(FIXTURES))
+    assert code == 0
+    code, out, _err = run("--database", database_url, "search", "rate", "--json", "--limit", "5")
+    assert code == 0
+    results = json.loads(out)
+    assert results and all(hit["articles"][0]["snippet"] for hit in results)
+    code, out, _err = run("--database", database_url, "search", "梅雨明け")
+    assert code == 0 and "[梅雨]" in out
+    code, _out, err = run("--database", database_url, "search", '"unbalanced')
+    assert code == 2 and "quote" in err
+    code, out, _err = run("--database", database_url, "search", "zzzznothing")
+    assert code == 1 and "no results" in out
+
+
+def test_web_refuses_a_public_address_without_public(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    code, _out, err = run("--database", database, "web", "--host", "0.0.0.0")
+    assert code == 2 and "--public" in err
+    code, _out, err = run("--database", database, "web", "--host", "example.org", "--port", "1")
+    assert code == 2 and "loopback" in err

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from aggregator.errors import StoreError
+from aggregator.store.searchtext import search_text
 
 __all__ = [
     "alembic_config",
@@ -83,6 +84,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The full-text triggers of migration 0003 call this on every article write (PostgreSQL
+    # has the same function in SQL); deterministic lets SQLite use it in indexes and triggers.
+    dbapi_connection.create_function(
+        "aggregator_search_text", 1, search_text, deterministic=True
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

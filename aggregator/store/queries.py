@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from aggregator.store.filters import Filters
 from aggregator.store.schema import Article, Page, Story
+from aggregator.store.work import pending_work as stage_backlog
 
 __all__ = [
     "ArticleView",
     "OutcomeCounts",
     "StoryView",
+    "article_detail",
+    "articles_page",
     "latest_stories",
     "outcome_counts",
+    "pending_work",
     "story_detail",
 ]
 
@@ -36,6 +41,7 @@ class ArticleView:
     duplicate_of_id: int | None
     text: str | None = None
     removals: tuple[dict[str, str], ...] = ()
+    story_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,7 @@ def _article_view(article: Article, original_url: str | None, *, with_text: bool
         duplicate_of_id=article.duplicate_of,
         text=article.text if with_text else None,
         removals=tuple(json.loads(article.removals or "[]")) if with_text else (),
+        story_id=article.story_id,
     )
 
 
@@ -140,3 +147,41 @@ def outcome_counts(session: Session) -> OutcomeCounts:
         failed=by_outcome.get("failed", 0),
         skipped=by_outcome.get("skipped", 0),
     )
+
+
+def pending_work(session: Session) -> dict[str, int]:
+    """Work waiting per stage: sources due, pages not cleaned yet, articles without a story."""
+    work = stage_backlog(session, now=datetime.now(UTC).replace(tzinfo=None))
+    return {"fetch": work.fetch, "extract": work.extract, "stories": work.stories}
+
+
+def articles_page(
+    session: Session,
+    *,
+    filters: Filters = Filters(),  # noqa: B008 - frozen, so sharing the default is safe
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[ArticleView]:
+    """The newest stored articles (highest id first), before ``before_id`` when given."""
+    original = aliased(Article)
+    query = (
+        select(Article, original.url)
+        .outerjoin(original, Article.duplicate_of == original.id)
+        .where(*filters.clauses())
+        .order_by(Article.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(Article.id < before_id)
+    return [_article_view(a, url, with_text=False) for a, url in session.execute(query)]
+
+
+def article_detail(session: Session, article_id: int) -> ArticleView | None:
+    """One article with its text."""
+    original = aliased(Article)
+    row = session.execute(
+        select(Article, original.url)
+        .outerjoin(original, Article.duplicate_of == original.id)
+        .where(Article.id == article_id)
+    ).one_or_none()
+    return None if row is None else _article_view(row[0], row[1], with_text=True)

@@ -23,7 +23,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Article", "Base", "Fetch", "Lease", "Page", "SourceRow", "Story", "Validator"]
+__all__ = [
+    "Article",
+    "Base",
+    "Fetch",
+    "Lease",
+    "Page",
+    "SourceRow",
+    "Story",
+    "StoryRedirect",
+    "Validator",
+]
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -108,6 +118,19 @@ class Story(Base):
     last_updated: Mapped[datetime] = mapped_column(DateTime, index=True)
     # distinct articles: syndicated copies (duplicate_of set) count once, through their original
     article_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoryRedirect(Base):
+    """Where a story folded into another went, so its old address keeps working.
+
+    No foreign keys: the old story is deleted by the merge, and the new one may later be
+    folded too (readers follow the chain).
+    """
+
+    __tablename__ = "story_redirects"
+
+    old_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    new_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class Article(Base):

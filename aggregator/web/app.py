@@ -1,133 +1,67 @@
-"""A read-only web page over the operator queries: stories, one story, and the same as JSON.
+"""The reader's side: an ASGI application (FastAPI) over read-only store queries.
 
-A plain WSGI application (no framework: four routes do not need one). Every request reads
-through a read-only session with a time limit, so a browser can never write or stall the
-daemon.
+Pages are server-rendered from Jinja templates with autoescape and need no JavaScript; every
+page that lists news has an Atom feed beside it and the same data under /api/v1/. Each request
+reads through its own read-only session with a time limit, so a reader can neither write nor
+hold the database for the daemon.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterable
-from html import escape
-from typing import Any
-from urllib.parse import parse_qs
+from pathlib import Path
 
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, Response
 from sqlalchemy import Engine
 
-from aggregator import output
-from aggregator.store.queries import StoryView, latest_stories, story_detail
-from aggregator.store.readonly import read_only_session
+from aggregator.web.api import api_routes, legacy_routes
+from aggregator.web.context import Site
+from aggregator.web.errors import install_error_handlers
+from aggregator.web.feeds import feed_routes
+from aggregator.web.ops import ops_routes
+from aggregator.web.options import WebOptions
+from aggregator.web.pages import page_routes
+from aggregator.web.rendering import make_templates
+from aggregator.web.security import SecurityHeaders
 
 __all__ = ["make_app"]
 
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-_STORY = re.compile(r"^/stories/(\d+)(\.json)?$")
-_STYLE = """
-body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
-a{color:#0645ad;text-decoration:none}a:hover{text-decoration:underline}
-h1{font-size:1.6rem}h2{font-size:1.15rem;margin:1.4rem 0 .2rem}
-.meta{color:#666;font-size:.85rem}.copy{color:#a60}
-article{border-top:1px solid #ddd;margin-top:1.2rem;padding-top:.6rem}
-article p{white-space:pre-wrap}
-"""
+STATIC = Path(__file__).parent / "static"
 
 
-def make_app(engine: Engine, *, time_limit: float = 2.0) -> WSGIApp:
-    """The WSGI application serving ``engine``'s stories."""
+def make_app(engine: Engine, options: WebOptions | None = None) -> FastAPI:
+    """The application serving ``engine``'s news; nothing is opened until a request."""
+    held = Site(engine, options or WebOptions())
+    app = FastAPI(
+        title="aggregator",
+        version="1",
+        description="Stories, articles, search and sources of a self-hosted news aggregator.",
+        # The interactive docs load scripts from elsewhere, which our CSP forbids.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.site = held
+    templates = make_templates()
+    install_error_handlers(app, templates)
+    app.add_middleware(SecurityHeaders)
+    # Order matters: /stories/5.json and /stories/5.atom before /stories/{story_id}.
+    app.include_router(ops_routes(held))
+    app.include_router(api_routes())
+    app.include_router(legacy_routes())
+    app.include_router(feed_routes())
+    app.include_router(page_routes(templates))
 
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "/") or "/"
-        query = parse_qs(environ.get("QUERY_STRING", ""))
-        status, content_type, body = _route(engine, path, query, time_limit)
-        start_response(
-            status,
-            [
-                ("Content-Type", content_type),
-                ("Content-Length", str(len(body))),
-                ("X-Content-Type-Options", "nosniff"),
-            ],
-        )
-        return [body]
+    @app.get("/static/style.css", include_in_schema=False)
+    def stylesheet() -> Response:
+        return FileResponse(STATIC / "style.css", media_type="text/css", headers=_CACHE)
+
+    # Browsers ask for /favicon.ico whatever the page says; answer rather than log a 404.
+    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/static/favicon.svg", include_in_schema=False)
+    def icon() -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml", headers=_CACHE)
 
     return app
 
 
-def _route(
-    engine: Engine, path: str, query: dict[str, list[str]], time_limit: float
-) -> tuple[str, str, bytes]:
-    limit = _limit(query)
-    if path in ("/", "/stories", "/stories.json"):
-        with read_only_session(engine, time_limit) as session:
-            stories = latest_stories(session, limit)
-        if path.endswith(".json"):
-            return _json([output.story_record(s) for s in stories])
-        return _html("Stories", _stories_html(stories))
-    match = _STORY.match(path)
-    if match:
-        with read_only_session(engine, time_limit) as session:
-            story = story_detail(session, int(match.group(1)))
-        if story is None:
-            return "404 Not Found", "text/plain; charset=utf-8", b"no such story\n"
-        if match.group(2):
-            return _json(output.story_record(story, with_text=True))
-        return _html(story.title, _story_html(story))
-    return "404 Not Found", "text/plain; charset=utf-8", b"not found\n"
-
-
-def _limit(query: dict[str, list[str]]) -> int:
-    try:
-        return max(1, min(200, int(query.get("limit", ["50"])[0])))
-    except ValueError:
-        return 50
-
-
-def _json(data: Any) -> tuple[str, str, bytes]:
-    body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-    return "200 OK", "application/json; charset=utf-8", body
-
-
-def _html(title: str, content: str) -> tuple[str, str, bytes]:
-    page = (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(title)} · aggregator</title><style>{_STYLE}</style></head>"
-        f"<body><p class='meta'><a href='/'>aggregator</a></p>{content}</body></html>"
-    )
-    return "200 OK", "text/html; charset=utf-8", page.encode("utf-8")
-
-
-def _stories_html(stories: list[StoryView]) -> str:
-    parts = ["<h1>Latest stories</h1>", "<p class='meta'><a href='/stories.json'>JSON</a></p>"]
-    for story in stories:
-        sources = ", ".join(sorted({a.source for a in story.articles}))
-        parts.append(
-            f"<h2><a href='/stories/{story.id}'>{escape(story.title)}</a></h2>"
-            f"<div class='meta'>{story.article_count} articles · {escape(sources)} · updated "
-            f"{escape(output.isoformat(story.last_updated) or '')}</div>"
-        )
-    return "".join(parts)
-
-
-def _story_html(story: StoryView) -> str:
-    parts = [
-        f"<h1>{escape(story.title)}</h1>",
-        f"<p class='meta'>first seen {escape(output.isoformat(story.first_seen) or '')} · "
-        f"{story.article_count} articles · <a href='/stories/{story.id}.json'>JSON</a></p>",
-    ]
-    for article in story.articles:
-        copy = (
-            f" <span class='copy'>copy of {escape(article.duplicate_of)}</span>"
-            if article.duplicate_of
-            else ""
-        )
-        parts.append(
-            f"<article><h2><a href='{escape(article.url)}'>{escape(article.title)}</a></h2>"
-            f"<div class='meta'>{escape(article.source)} · "
-            f"{escape(output.isoformat(article.published) or 'undated')}{copy}</div>"
-            f"<p>{escape(article.text or '')}</p></article>"
-        )
-    return "".join(parts)
+_CACHE = {"Cache-Control": "public, max-age=3600"}
