@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -13,29 +11,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from aggregator import output
-from aggregator.backfill import backfill
-from aggregator.clean import clean_html
-from aggregator.cycle import CycleReport
-from aggregator.dedup.cluster import ClusterSettings
-from aggregator.dedup.offline import cluster_items, read_jsonl_items, read_jsonl_lines
 from aggregator.errors import AggregatorError
-from aggregator.fetch.options import FetchOptions
 from aggregator.models import CleanedArticle, SiteRules, Source
-from aggregator.pipeline import Ingestor, PageOutcome
-from aggregator.replay import ReplaySummary, find_pages, replay
-from aggregator.reprocess import reprocess
-from aggregator.runner import IntervalPolicy, Runner
-from aggregator.scheduler import serve
 from aggregator.settings import (
     SETTINGS,
     SOURCE_KEYS,
@@ -44,11 +26,20 @@ from aggregator.settings import (
     parse_interval,
     setting_field_names,
 )
-from aggregator.store.engine import migrate, open_database
-from aggregator.store.queries import latest_stories, story_detail
-from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
-from aggregator.web.app import make_app
-from aggregator.web.server import serve_web
+
+# Each command imports the stages it uses when it runs: imported here, the crawler, the
+# cleaner, SQLAlchemy and Alembic cost every command two seconds, --help included (issue 14).
+# tests/test_startup.py checks what the light commands load.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from aggregator.cycle import CycleReport
+    from aggregator.dedup.cluster import ClusterSettings
+    from aggregator.fetch.options import FetchOptions
+    from aggregator.pipeline import PageOutcome
+    from aggregator.replay import ReplaySummary
+    from aggregator.runner import Runner
 
 __all__ = ["main"]
 
@@ -75,6 +66,8 @@ def _settings(ctx: click.Context) -> Settings:
 
 def cluster_settings(settings: Settings) -> ClusterSettings:
     """The ``cluster.*`` settings, by name, onto the clustering stage's own settings."""
+    from aggregator.dedup.cluster import ClusterSettings
+
     prefix = "cluster_"
     chosen = {
         name.removeprefix(prefix): getattr(settings, name)
@@ -86,6 +79,10 @@ def cluster_settings(settings: Settings) -> ClusterSettings:
 
 @contextmanager
 def _database(ctx: click.Context) -> Iterator[tuple[Engine, Session]]:
+    from sqlalchemy.orm import Session
+
+    from aggregator.store.engine import open_database
+
     engine = open_database(_settings(ctx).database_url)
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -117,6 +114,8 @@ def cli(
     ctx: click.Context, database_url: str | None, config_path: str | None, verbose: int
 ) -> None:
     """Fetch news, clean it into articles and cluster coverage into stories."""
+    import logging
+
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ctx.obj = load_settings(config_path, database_url=database_url)
@@ -132,6 +131,8 @@ def db() -> None:
 @_fail_cleanly
 def db_upgrade(ctx: click.Context) -> None:
     """Create the database or migrate it to the newest schema."""
+    from aggregator.store.engine import migrate
+
     with _database(ctx) as (engine, _session):
         migrate(engine)
     click.echo("database is up to date")
@@ -150,6 +151,9 @@ def db_upgrade(ctx: click.Context) -> None:
 @_fail_cleanly
 def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
     """Ingest saved HTML files or folders through the pipeline, without network."""
+    from aggregator.pipeline import Ingestor
+    from aggregator.replay import find_pages, replay
+
     files = find_pages(paths)
     with _database(ctx) as (_engine, session):
         ingestor = Ingestor(session, cluster_settings(_settings(ctx)))
@@ -164,6 +168,9 @@ def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) ->
 
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[PageOutcome], None]]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     console = Console(stderr=True)
     if not console.is_terminal:
         yield lambda _outcome: None
@@ -201,6 +208,9 @@ def clean_command(
     ctx: click.Context, paths: tuple[Path, ...], url: str | None, fmt: str, explain: bool
 ) -> None:
     """Print the cleaned article of each page; touches no database."""
+    from aggregator.clean import clean_html
+    from aggregator.pagefiles import find_pages
+
     failed = False
     for path in find_pages(paths):
         try:
@@ -240,6 +250,11 @@ def _print_article(
 @_fail_cleanly
 def stories_command(ctx: click.Context, as_json: bool, limit: int) -> None:
     """List the latest stories and their coverage."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from aggregator.store.queries import latest_stories
+
     with _database(ctx) as (_engine, session):
         stories = latest_stories(session, limit)
     if as_json:
@@ -267,6 +282,8 @@ def stories_command(ctx: click.Context, as_json: bool, limit: int) -> None:
 @_fail_cleanly
 def story_command(ctx: click.Context, story_id: int, as_json: bool) -> None:
     """Show one story and all its coverage."""
+    from aggregator.store.queries import story_detail
+
     with _database(ctx) as (_engine, session):
         story = story_detail(session, story_id)
     if story is None:
@@ -304,8 +321,13 @@ def story_command(ctx: click.Context, story_id: int, as_json: bool) -> None:
 @_fail_cleanly
 def cluster_command(ctx: click.Context, input_path: Path, output_path: Path, store: bool) -> None:
     """Cluster articles into stories: offline, touching no database, unless --store."""
+    from aggregator.dedup.offline import cluster_items, read_jsonl_items, read_jsonl_lines
+
     settings = cluster_settings(_settings(ctx))
     if store:
+        from aggregator.backfill import backfill
+        from aggregator.pipeline import Ingestor
+
         with _database(ctx) as (_engine, session):
             rows = backfill(Ingestor(session, settings), read_jsonl_lines(input_path))
             count = _write_rows(rows, output_path)
@@ -328,6 +350,9 @@ def _write_rows(rows: Iterable[dict[str, Any]], output_path: Path) -> int:
 @click.option("--json", "as_json", is_flag=True)
 def settings_command(as_json: bool) -> None:
     """List every configuration key with its default and meaning."""
+    from rich.console import Console
+    from rich.table import Table
+
     rows = [asdict(s) | {"table": "settings"} for s in SETTINGS]
     rows += [asdict(s) | {"table": "sources"} for s in SOURCE_KEYS]
     if as_json:
@@ -341,6 +366,8 @@ def settings_command(as_json: bool) -> None:
 
 
 def fetch_options(settings: Settings) -> FetchOptions:
+    from aggregator.fetch.options import FetchOptions
+
     return FetchOptions(
         user_agent=settings.fetch_user_agent,
         timeout=settings.fetch_timeout,
@@ -363,6 +390,8 @@ def _site_rules(settings: Settings) -> dict[str, SiteRules]:
 
 def _mirror(session: Session, settings: Settings) -> None:
     """Sources in the configuration file are mirrored into the sources table."""
+    from aggregator.store.sources import mirror_sources
+
     if settings.config_path is not None:
         configured = [(c.source, c.enabled) for c in settings.sources]
         mirror_sources(session, configured, datetime.now(UTC).replace(tzinfo=None))
@@ -370,6 +399,8 @@ def _mirror(session: Session, settings: Settings) -> None:
 
 
 def _runner(session: Session, settings: Settings, *, refetch: bool = False) -> Runner:
+    from aggregator.runner import IntervalPolicy, Runner
+
     return Runner(
         session,
         fetch_options=fetch_options(settings),
@@ -395,6 +426,8 @@ def _runner(session: Session, settings: Settings, *, refetch: bool = False) -> R
 @_fail_cleanly
 def fetch_command(ctx: click.Context, names: tuple[str, ...], refetch: bool) -> None:
     """Run one fetch cycle over the sources and exit (for cron and tests)."""
+    import asyncio
+
     settings = _settings(ctx)
     with _database(ctx) as (_engine, session):
         _mirror(session, settings)
@@ -421,6 +454,8 @@ async def _fetch_once(runner: Runner, names: tuple[str, ...]) -> list[CycleRepor
 @_fail_cleanly
 def run_command(ctx: click.Context) -> None:
     """Run the daemon: every source on its schedule until SIGTERM or Ctrl-C."""
+    import asyncio
+
     settings = _settings(ctx)
     with _database(ctx) as (_engine, session):
         _mirror(session, settings)
@@ -428,6 +463,8 @@ def run_command(ctx: click.Context) -> None:
 
 
 async def _serve(runner: Runner, jitter: float) -> None:
+    from aggregator.scheduler import serve
+
     async with runner:
         await serve(runner, jitter=jitter)
 
@@ -438,6 +475,8 @@ async def _serve(runner: Runner, jitter: float) -> None:
 @_fail_cleanly
 def reprocess_command(ctx: click.Context, yes: bool) -> None:
     """Rebuild every article and story from the stored pages (after a rule change)."""
+    from aggregator.reprocess import reprocess
+
     if not yes:
         click.confirm("Rebuild all articles and stories from stored pages?", abort=True)
     settings = _settings(ctx)
@@ -457,6 +496,11 @@ def sources_group() -> None:
 @_fail_cleanly
 def sources_list(ctx: click.Context, as_json: bool) -> None:
     """Each source with its health: last success, last error, next run."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from aggregator.store.sources import list_sources
+
     with _database(ctx) as (_engine, session):
         _mirror(session, _settings(ctx))
         rows = [output.source_record(row) for row in list_sources(session)]
@@ -495,6 +539,8 @@ def sources_add(
     language: str | None,
 ) -> None:
     """Add a source (or update the one with this name)."""
+    from aggregator.store.sources import add_source
+
     source = Source(
         name=name,
         homepage=homepage,
@@ -515,6 +561,8 @@ def sources_add(
 @_fail_cleanly
 def sources_remove(ctx: click.Context, name: str) -> None:
     """Remove a source; its pages and articles stay."""
+    from aggregator.store.sources import remove_source
+
     with _database(ctx) as (_engine, session):
         removed = remove_source(session, name)
         session.commit()
@@ -531,6 +579,10 @@ def sources_remove(ctx: click.Context, name: str) -> None:
 @_fail_cleanly
 def web_command(ctx: click.Context, host: str, port: int) -> None:
     """Serve the read-only web page of stories (and /stories.json)."""
+    from aggregator.store.engine import open_database
+    from aggregator.web.app import make_app
+    from aggregator.web.server import serve_web
+
     engine = open_database(_settings(ctx).database_url)
     click.echo(f"serving http://{host}:{port}/ (read-only); Ctrl-C stops", err=True)
     try:
