@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -13,30 +11,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from aggregator import output
-from aggregator.backfill import backfill
-from aggregator.clean import clean_html
-from aggregator.cycle import CycleReport
-from aggregator.dedup.cluster import ClusterSettings
-from aggregator.dedup.offline import cluster_items, read_jsonl_items, read_jsonl_lines
 from aggregator.errors import AggregatorError
-from aggregator.fetch.options import FetchOptions
 from aggregator.models import CleanedArticle, SiteRules, Source
-from aggregator.pipeline import Ingestor, PageOutcome
-from aggregator.replay import ReplaySummary, find_pages, replay
-from aggregator.reprocess import reprocess
-from aggregator.runner import ROLES, IntervalPolicy, Runner, RunOptions
-from aggregator.scheduler import serve
 from aggregator.settings import (
     SETTINGS,
     SOURCE_KEYS,
@@ -45,15 +26,21 @@ from aggregator.settings import (
     parse_interval,
     setting_field_names,
 )
-from aggregator.store.backup import POSTGRES_BACKUP, backup_sqlite, sqlite_path
-from aggregator.store.engine import migrate, open_database, sqlite_writer
-from aggregator.store.queries import latest_stories, story_detail
-from aggregator.store.readonly import read_only_session
-from aggregator.store.search import search
-from aggregator.store.sources import add_source, list_sources, mirror_sources, remove_source
-from aggregator.web.app import make_app
-from aggregator.web.options import WebOptions, utc_now
-from aggregator.web.server import check_bind, serve_web
+
+# Each command imports the stages it uses when it runs: imported here, the crawler, the
+# cleaner, SQLAlchemy and Alembic cost every command two seconds, --help included (issue 14).
+# tests/test_startup.py checks what the light commands load.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from aggregator.cycle import CycleReport
+    from aggregator.dedup.cluster import ClusterSettings
+    from aggregator.fetch.options import FetchOptions
+    from aggregator.pipeline import PageOutcome
+    from aggregator.replay import ReplaySummary
+    from aggregator.runner import Runner, RunOptions
+    from aggregator.web.options import WebOptions
 
 __all__ = ["main"]
 
@@ -80,6 +67,8 @@ def _settings(ctx: click.Context) -> Settings:
 
 def cluster_settings(settings: Settings) -> ClusterSettings:
     """The ``cluster.*`` settings, by name, onto the clustering stage's own settings."""
+    from aggregator.dedup.cluster import ClusterSettings
+
     prefix = "cluster_"
     chosen = {
         name.removeprefix(prefix): getattr(settings, name)
@@ -93,6 +82,10 @@ def cluster_settings(settings: Settings) -> ClusterSettings:
 def _database(ctx: click.Context, *, writer: bool = False) -> Iterator[tuple[Engine, Session]]:
     """The database, migrated; ``writer`` commands (long-running writers) also take SQLite's
     writer lock, so a second one stops with a clear message instead of deciding apart."""
+    from sqlalchemy.orm import Session
+
+    from aggregator.store.engine import open_database, sqlite_writer
+
     url = _settings(ctx).database_url
     with sqlite_writer(url) if writer else nullcontext():
         engine = open_database(url)
@@ -126,6 +119,8 @@ def cli(
     ctx: click.Context, database_url: str | None, config_path: str | None, verbose: int
 ) -> None:
     """Fetch news, clean it into articles and cluster coverage into stories."""
+    import logging
+
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # APScheduler logs every job run at INFO: the lease renewal alone would flood -v.
@@ -143,6 +138,8 @@ def db() -> None:
 @_fail_cleanly
 def db_upgrade(ctx: click.Context) -> None:
     """Create the database or migrate it to the newest schema."""
+    from aggregator.store.engine import migrate
+
     with _database(ctx) as (engine, _session):
         migrate(engine)
     click.echo("database is up to date")
@@ -154,6 +151,8 @@ def db_upgrade(ctx: click.Context) -> None:
 @_fail_cleanly
 def db_backup(ctx: click.Context, path: Path) -> None:
     """Copy a live SQLite database consistently to PATH (PostgreSQL: use pg_dump)."""
+    from aggregator.store.backup import POSTGRES_BACKUP, backup_sqlite, sqlite_path
+
     url = _settings(ctx).database_url
     source = sqlite_path(url)
     if source is None:
@@ -175,6 +174,9 @@ def db_backup(ctx: click.Context, path: Path) -> None:
 @_fail_cleanly
 def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
     """Ingest saved HTML files or folders through the pipeline, without network."""
+    from aggregator.pipeline import Ingestor
+    from aggregator.replay import find_pages, replay
+
     files = find_pages(paths)
     with _database(ctx, writer=True) as (_engine, session):
         ingestor = Ingestor(session, cluster_settings(_settings(ctx)))
@@ -189,6 +191,9 @@ def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) ->
 
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[PageOutcome], None]]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     console = Console(stderr=True)
     if not console.is_terminal:
         yield lambda _outcome: None
@@ -226,6 +231,9 @@ def clean_command(
     ctx: click.Context, paths: tuple[Path, ...], url: str | None, fmt: str, explain: bool
 ) -> None:
     """Print the cleaned article of each page; touches no database."""
+    from aggregator.clean import clean_html
+    from aggregator.pagefiles import find_pages
+
     failed = False
     for path in find_pages(paths):
         try:
@@ -265,6 +273,11 @@ def _print_article(
 @_fail_cleanly
 def stories_command(ctx: click.Context, as_json: bool, limit: int) -> None:
     """List the latest stories and their coverage."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from aggregator.store.queries import latest_stories
+
     with _database(ctx) as (_engine, session):
         stories = latest_stories(session, limit)
     if as_json:
@@ -292,6 +305,8 @@ def stories_command(ctx: click.Context, as_json: bool, limit: int) -> None:
 @_fail_cleanly
 def story_command(ctx: click.Context, story_id: int, as_json: bool) -> None:
     """Show one story and all its coverage."""
+    from aggregator.store.queries import story_detail
+
     with _database(ctx) as (_engine, session):
         story = story_detail(session, story_id)
     if story is None:
@@ -329,8 +344,13 @@ def story_command(ctx: click.Context, story_id: int, as_json: bool) -> None:
 @_fail_cleanly
 def cluster_command(ctx: click.Context, input_path: Path, output_path: Path, store: bool) -> None:
     """Cluster articles into stories: offline, touching no database, unless --store."""
+    from aggregator.dedup.offline import cluster_items, read_jsonl_items, read_jsonl_lines
+
     settings = cluster_settings(_settings(ctx))
     if store:
+        from aggregator.backfill import backfill
+        from aggregator.pipeline import Ingestor
+
         with _database(ctx, writer=True) as (_engine, session):
             rows = backfill(Ingestor(session, settings), read_jsonl_lines(input_path))
             count = _write_rows(rows, output_path)
@@ -353,6 +373,9 @@ def _write_rows(rows: Iterable[dict[str, Any]], output_path: Path) -> int:
 @click.option("--json", "as_json", is_flag=True)
 def settings_command(as_json: bool) -> None:
     """List every configuration key with its default and meaning."""
+    from rich.console import Console
+    from rich.table import Table
+
     rows = [asdict(s) | {"table": "settings"} for s in SETTINGS]
     rows += [asdict(s) | {"table": "sources"} for s in SOURCE_KEYS]
     if as_json:
@@ -366,6 +389,8 @@ def settings_command(as_json: bool) -> None:
 
 
 def fetch_options(settings: Settings) -> FetchOptions:
+    from aggregator.fetch.options import FetchOptions
+
     return FetchOptions(
         user_agent=settings.fetch_user_agent,
         timeout=settings.fetch_timeout,
@@ -388,6 +413,10 @@ def _site_rules(settings: Settings) -> dict[str, SiteRules]:
 
 def _mirror(session: Session, settings: Settings) -> None:
     """Sources in the configuration file are mirrored into the sources table."""
+    from sqlalchemy.exc import IntegrityError
+
+    from aggregator.store.sources import mirror_sources
+
     if settings.config_path is None:
         return
     configured = [(c.source, c.enabled) for c in settings.sources]
@@ -405,6 +434,8 @@ def _mirror(session: Session, settings: Settings) -> None:
 
 
 def _run_options(settings: Settings, *, refetch: bool = False) -> RunOptions:
+    from aggregator.runner import IntervalPolicy, RunOptions
+
     return RunOptions(
         fetch=fetch_options(settings),
         cluster=cluster_settings(settings),
@@ -436,6 +467,8 @@ def fetch_command(ctx: click.Context, names: tuple[str, ...], refetch: bool) -> 
     Safe beside a running daemon on PostgreSQL: sources, pages and the story stage are
     claimed through the database.
     """
+    import asyncio
+
     settings = _settings(ctx)
     with _database(ctx, writer=True) as (engine, session):
         _mirror(session, settings)
@@ -451,8 +484,15 @@ def fetch_command(ctx: click.Context, names: tuple[str, ...], refetch: bool) -> 
 async def _fetch_once(
     engine: Engine, options: RunOptions, names: tuple[str, ...]
 ) -> list[CycleReport]:
+    from aggregator.runner import Runner
+
     async with Runner(engine, options) as runner:
         return await runner.fetch_once(names)
+
+
+# The daemon's roles; aggregator.runner.ROLES names them too (a test keeps both equal), but
+# importing it would load the crawler into every command's start-up.
+ROLES = ("fetch", "extract", "stories")
 
 
 def _parse_roles(
@@ -484,6 +524,8 @@ def run_command(ctx: click.Context, roles: tuple[str, ...]) -> None:
     On PostgreSQL any number of `run` processes, on any machines, share the work; exactly
     one of them at a time holds the story stage.
     """
+    import asyncio
+
     settings = _settings(ctx)
     with _database(ctx, writer=True) as (engine, session):
         _mirror(session, settings)
@@ -491,6 +533,9 @@ def run_command(ctx: click.Context, roles: tuple[str, ...]) -> None:
 
 
 async def _serve(engine: Engine, options: RunOptions, roles: tuple[str, ...]) -> None:
+    from aggregator.runner import Runner
+    from aggregator.scheduler import serve
+
     async with Runner(engine, options, roles=roles) as runner:
         await serve(runner)
 
@@ -501,6 +546,8 @@ async def _serve(engine: Engine, options: RunOptions, roles: tuple[str, ...]) ->
 @_fail_cleanly
 def reprocess_command(ctx: click.Context, yes: bool) -> None:
     """Rebuild every article and story from the stored pages (after a rule change)."""
+    from aggregator.reprocess import reprocess
+
     if not yes:
         click.confirm("Rebuild all articles and stories from stored pages?", abort=True)
     settings = _settings(ctx)
@@ -520,6 +567,11 @@ def sources_group() -> None:
 @_fail_cleanly
 def sources_list(ctx: click.Context, as_json: bool) -> None:
     """Each source with its health: last success, last error, next run."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from aggregator.store.sources import list_sources
+
     with _database(ctx) as (_engine, session):
         _mirror(session, _settings(ctx))
         rows = [output.source_record(row) for row in list_sources(session)]
@@ -558,6 +610,8 @@ def sources_add(
     language: str | None,
 ) -> None:
     """Add a source (or update the one with this name)."""
+    from aggregator.store.sources import add_source
+
     source = Source(
         name=name,
         homepage=homepage,
@@ -578,6 +632,8 @@ def sources_add(
 @_fail_cleanly
 def sources_remove(ctx: click.Context, name: str) -> None:
     """Remove a source; its pages and articles stay."""
+    from aggregator.store.sources import remove_source
+
     with _database(ctx) as (_engine, session):
         removed = remove_source(session, name)
         session.commit()
@@ -599,6 +655,10 @@ def web_command(
     ctx: click.Context, host: str | None, port: int | None, public: bool | None
 ) -> None:
     """Serve the read-only web app: pages, search, Atom feeds, /api/v1, /healthz, /metrics."""
+    from aggregator.store.engine import open_database
+    from aggregator.web.app import make_app
+    from aggregator.web.server import check_bind, serve_web
+
     settings = _settings(ctx)
     host = host or settings.web_host
     port = settings.web_port if port is None else port
@@ -612,6 +672,8 @@ def web_command(
 
 
 def web_options(settings: Settings) -> WebOptions:
+    from aggregator.web.options import WebOptions
+
     return WebOptions(
         time_limit=settings.web_time_limit,
         page_size=settings.web_page_size,
@@ -627,6 +689,11 @@ def web_options(settings: Settings) -> WebOptions:
 @_fail_cleanly
 def search_command(ctx: click.Context, query: str, as_json: bool, limit: int) -> None:
     """Full-text search, ranked and grouped by story, as the web app's search page."""
+    from aggregator.store.engine import open_database
+    from aggregator.store.readonly import read_only_session
+    from aggregator.store.search import search
+    from aggregator.web.options import utc_now
+
     settings = _settings(ctx)
     engine = open_database(settings.database_url)
     try:

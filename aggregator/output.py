@@ -6,13 +6,16 @@ import json
 import textwrap
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aggregator.cycle import CycleReport
-from aggregator.models import CleanedArticle
-from aggregator.store.queries import ArticleView, StoryView
-from aggregator.store.schema import SourceRow
-from aggregator.store.search import SearchPage
+# Types only: importing cycle or store here would load the crawler and SQLAlchemy into
+# commands that merely print a cleaned page (issue 14).
+if TYPE_CHECKING:
+    from aggregator.cycle import CycleReport
+    from aggregator.models import CleanedArticle
+    from aggregator.store.queries import ArticleView, StoryView
+    from aggregator.store.schema import SourceRow
+    from aggregator.store.search import SearchPage
 
 __all__ = [
     "article_record",

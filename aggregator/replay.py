@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aggregator.pagefiles import find_pages
 from aggregator.pipeline import (
     Extraction,
     Ingestor,
@@ -29,7 +30,6 @@ __all__ = [
     "summarise",
 ]
 
-PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
 # Below this many pages a worker pool costs more than it saves.
 POOL_THRESHOLD = 16
 # Files read, cleaned and ordered at a time: bounds memory on large replays, and is the unit
@@ -47,19 +47,6 @@ class ReplaySummary:
     failed: int
     stories: int
     failures: tuple[PageOutcome, ...]
-
-
-def find_pages(paths: Iterable[Path]) -> list[Path]:
-    """Files named explicitly, plus every HTML file under named folders, in a stable order."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in PAGE_SUFFIXES)
-            )
-        else:
-            found.append(path)
-    return found
 
 
 def page_from_file(path: Path, fetched_at: datetime | None = None) -> PageInput:

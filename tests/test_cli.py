@@ -182,3 +182,9 @@ def test_web_refuses_a_public_address_without_public(tmp_path: Path) -> None:
     assert code == 2 and "--public" in err
     code, _out, err = run("--database", database, "web", "--host", "example.org", "--port", "1")
     assert code == 2 and "loopback" in err
+
+
+def test_the_cli_names_the_roles_the_runner_runs() -> None:
+    from aggregator import cli, runner
+
+    assert cli.ROLES == runner.ROLES

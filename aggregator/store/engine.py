@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import importlib.util
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from aggregator.errors import StoreError
 from aggregator.store.searchtext import search_text
 
+# Alembic takes longer to import than the rest of a read command, so it is imported only to
+# migrate (issue 14); whether the schema is behind is read with plain SQL.
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 __all__ = [
     "alembic_config",
     "connect",
+    "head_revision",
     "is_current",
     "migrate",
     "migrations_dir",
     "normalize_url",
     "open_database",
     "sqlite_writer",
+    "stored_revisions",
 ]
+
+# Alembic's defaults: the table holding the applied revision, and how scripts name theirs.
+VERSION_TABLE = "alembic_version"
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.+)$", re.MULTILINE)
 
 
 def migrations_dir() -> Path:
@@ -86,27 +95,75 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
     # The full-text triggers of migration 0003 call this on every article write (PostgreSQL
     # has the same function in SQL); deterministic lets SQLite use it in indexes and triggers.
-    dbapi_connection.create_function(
-        "aggregator_search_text", 1, search_text, deterministic=True
-    )
+    dbapi_connection.create_function("aggregator_search_text", 1, search_text, deterministic=True)
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = engine
     return config
 
 
-def is_current(engine: Engine) -> bool:
-    """True when the database is at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision(versions: Path | None = None) -> str | None:
+    """The newest migration's id, read from the scripts' text rather than by loading Alembic.
+
+    None when the scripts name no single head (a branch, or a line this reader cannot parse);
+    a test checks that it agrees with Alembic's own answer.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (versions or migrations_dir() / "versions").glob("*.py"):
+        try:
+            found = _revision_lines(path)
+        except (ValueError, SyntaxError):
+            return None
+        if "revision" in found:
+            revisions.add(str(found["revision"]))
+            parents.update(_as_ids(found.get("down_revision")))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _revision_lines(path: Path) -> dict[str, Any]:
+    source = path.read_text(encoding="utf-8")
+    return {name: ast.literal_eval(value.strip()) for name, value in _REVISION_LINE.findall(source)}
+
+
+def _as_ids(down_revision: Any) -> set[str]:
+    """A script's parents: none, one id, or a tuple of ids for a merge."""
+    if down_revision is None:
+        return set()
+    if isinstance(down_revision, tuple | list):
+        return {str(parent) for parent in down_revision}
+    return {str(down_revision)}
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    """The revisions recorded in the database; empty for a database Alembic never touched."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return set()
+        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+        return set(rows.scalars())
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the database is at the newest migration.
+
+    False also when the scripts' head cannot be read cheaply: the caller then migrates, and
+    Alembic, which knows, does nothing to a current database.
+    """
+    head = head_revision()
+    return head is not None and stored_revisions(engine) == {head}
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (``aggregator db upgrade``)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 

@@ -36,5 +36,6 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return any(v is not None and v != "" for v in (self.language, self.source, self.since,
-                                                         self.until))
+        return any(
+            v is not None and v != "" for v in (self.language, self.source, self.since, self.until)
+        )

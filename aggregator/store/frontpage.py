@@ -204,9 +204,9 @@ def _leads(session: Session, ids: list[int]) -> dict[int, str]:
     )
     chosen = select(first).where(Story.id.in_(ids))
     rows = session.execute(
-        select(
-            Article.story_id, Article.title, func.substr(Article.text, 1, LEAD_CHARS)
-        ).where(Article.id.in_(chosen))
+        select(Article.story_id, Article.title, func.substr(Article.text, 1, LEAD_CHARS)).where(
+            Article.id.in_(chosen)
+        )
     )
     return {
         story_id: lead_sentence(opening or "", title)

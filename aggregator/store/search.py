@@ -233,8 +233,7 @@ def _words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
         return None
     # A Latin word matches from a word start (so prefixes light up too); CJK bigrams anywhere.
     alternatives = [
-        re.escape(word) if _CJK.match(word) else r"(?<![^\W_])" + re.escape(word)
-        for word in unique
+        re.escape(word) if _CJK.match(word) else r"(?<![^\W_])" + re.escape(word) for word in unique
     ]
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
@@ -252,4 +251,3 @@ def _split(window: str, pattern: re.Pattern[str] | None) -> list[Segment]:
     if position < len(window):
         segments.append(Segment(window[position:], False))
     return segments
-

@@ -75,9 +75,7 @@ def resolve_story(session: Session, story_id: int) -> int | None:
     for _ in range(_MAX_REDIRECT_HOPS):
         if session.get(Story, current) is not None:
             return current
-        target = session.scalar(
-            select(StoryRedirect.new_id).where(StoryRedirect.old_id == current)
-        )
+        target = session.scalar(select(StoryRedirect.new_id).where(StoryRedirect.old_id == current))
         if target is None:
             return None
         current = target

@@ -95,12 +95,8 @@ def api_routes() -> APIRouter:
         """The newest stored articles first."""
         before = cursors.integer(cursor, "before") if cursor else None
         found = articles_page(session, filters=filters, before_id=before, limit=limit)
-        following = (
-            cursors.encode({"before": found[-1].id}) if len(found) == limit else None
-        )
-        return ArticleList(
-            articles=[ArticleOut.of(a) for a in found], next_cursor=following
-        )
+        following = cursors.encode({"before": found[-1].id}) if len(found) == limit else None
+        return ArticleList(articles=[ArticleOut.of(a) for a in found], next_cursor=following)
 
     @router.get("/articles/{article_id}", response_model=ArticleOut)
     def article(session: Reader, article_id: ArticleId) -> ArticleOut:
@@ -122,7 +118,11 @@ def api_routes() -> APIRouter:
         """Stories whose articles match ``q`` (words, "phrases", prefix*, -excluded, OR)."""
         offset = cursors.integer(cursor, "offset") if cursor else 0
         found = search(
-            session, q, filters=filters, now=site(request).options.clock(), limit=limit,
+            session,
+            q,
+            filters=filters,
+            now=site(request).options.clock(),
+            limit=limit,
             offset=offset,
         )
         following = cursors.encode({"offset": offset + limit}) if found.has_more else None
@@ -144,9 +144,7 @@ def _next_story_cursor(ranked: Ranked) -> str | None:
     if not ranked.has_more or not ranked.stories or ranked.reference is None:
         return None
     last = ranked.stories[-1]
-    return cursors.encode(
-        {"r": ranked.reference.isoformat(), "s": last.score, "i": last.id}
-    )
+    return cursors.encode({"r": ranked.reference.isoformat(), "s": last.score, "i": last.id})
 
 
 def legacy_routes() -> APIRouter:
@@ -167,5 +165,3 @@ def legacy_routes() -> APIRouter:
 def _with_query(path: str, request: Request) -> str:
     query = request.url.query
     return f"{path}?{query}" if query else path
-
-

@@ -18,7 +18,14 @@ from aggregator.web.options import WebOptions
 
 __all__ = [
     "PRINTABLE",
-    "BadRequest", "Reader", "ReaderFilters", "Site", "filters", "reader", "site"]
+    "BadRequest",
+    "Reader",
+    "ReaderFilters",
+    "Site",
+    "filters",
+    "reader",
+    "site",
+]
 
 
 class BadRequest(AggregatorError):

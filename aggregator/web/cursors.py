@@ -65,5 +65,3 @@ def integer(cursor: str, key: str) -> int:
     if value < 0 or value > 2**31:
         raise BadRequest("cursor: out of range")
     return value
-
-

@@ -46,8 +46,11 @@ def feed_routes() -> APIRouter:
     def front(request: Request, session: Reader, filters: ReaderFilters) -> Response:
         options = site(request).options
         ranked = front_page(
-            session, now=options.clock(), filters=filters,
-            window_days=options.front_page_days, limit=options.page_size,
+            session,
+            now=options.clock(),
+            filters=filters,
+            window_days=options.front_page_days,
+            limit=options.page_size,
         )
         base = _base(request)
         entries = [

@@ -36,7 +36,11 @@ def _is_loopback(host: str) -> bool:
 def serve_web(app: FastAPI, host: str, port: int) -> None:
     """Serve until interrupted (SIGINT or SIGTERM)."""
     config = uvicorn.Config(
-        app, host=host.strip("[]"), port=port, log_level="warning", access_log=False,
+        app,
+        host=host.strip("[]"),
+        port=port,
+        log_level="warning",
+        access_log=False,
         server_header=False,
     )
     uvicorn.Server(config).run()

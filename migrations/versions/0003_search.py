@@ -76,9 +76,7 @@ def upgrade() -> None:
         sa.Column("new_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("old_id", name=op.f("pk_story_redirects")),
     )
-    op.create_index(
-        op.f("ix_story_redirects_new_id"), "story_redirects", ["new_id"], unique=False
-    )
+    op.create_index(op.f("ix_story_redirects_new_id"), "story_redirects", ["new_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
         op.execute(_PG_COLUMN)  # computes the column for every existing row

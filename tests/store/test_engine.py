@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,22 @@ def test_nonsense_url_is_a_store_error() -> None:
 def test_sqlite_in_missing_folder_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open database"):
         open_database(f"sqlite:///{tmp_path / 'missing' / 'a.db'}")
+
+
+def test_a_current_database_opens_without_importing_alembic(database_url: str) -> None:
+    open_database(database_url).dispose()  # creates the schema: Alembic runs here
+    probe = (
+        "import sys\n"
+        "from aggregator.store.engine import open_database\n"
+        f"open_database({database_url!r}).dispose()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_a_new_database_is_migrated_on_open(database_url: str) -> None:
+    engine = open_database(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM stories")).scalar() == 0
+    engine.dispose()

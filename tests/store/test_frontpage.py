@@ -24,14 +24,19 @@ def story_with(session: Session, outlets: int, age: timedelta, copies: int = 0) 
     first = None
     for number in range(outlets):
         article = add_article(
-            session, story_id=story.id, source_name=f"outlet{number}.example",
+            session,
+            story_id=story.id,
+            source_name=f"outlet{number}.example",
             published_at=NOW - age,
         )
         first = first or article
     for number in range(copies):
         add_article(
-            session, story_id=story.id, source_name=f"copier{number}.example",
-            published_at=NOW - age, duplicate_of=first.id if first else None,
+            session,
+            story_id=story.id,
+            source_name=f"copier{number}.example",
+            published_at=NOW - age,
+            duplicate_of=first.id if first else None,
         )
     return story.id
 

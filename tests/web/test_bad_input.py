@@ -42,9 +42,7 @@ def test_search_never_fails_on_a_query(client: TestClient, query: str) -> None:
 def test_unbalanced_quote_says_so(client: TestClient) -> None:
     response = client.get('/search?q="bank')
     assert response.status_code == 400 and "quote" in response.text
-    assert client.get('/api/v1/search?q="bank').json() == {
-        "error": 'a quote (") is not closed'
-    }
+    assert client.get('/api/v1/search?q="bank').json() == {"error": 'a quote (") is not closed'}
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,9 @@ def live(filled: Engine) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(make_app(filled, options()), host="127.0.0.1", port=port,
-                            log_level="warning")
+    config = uvicorn.Config(
+        make_app(filled, options()), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -56,9 +57,17 @@ def live(filled: Engine) -> Iterator[str]:
 def browser() -> Iterator[webdriver.Chrome]:
     chrome = webdriver.ChromeOptions()
     chrome.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--hide-scrollbars", "--lang=en-US"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--lang=en-US",
+    ):
         chrome.add_argument(flag)
     chrome.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=chrome, service=webdriver.ChromeService(str(DRIVER)))

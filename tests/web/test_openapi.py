@@ -25,7 +25,6 @@ def operations(api_schema: schemathesis.BaseSchema) -> list[schemathesis.APIOper
 def test_every_operation_conforms(api_schema: schemathesis.BaseSchema) -> None:
     checked = 0
     for operation in operations(api_schema):
-
         # schemathesis' own pytest integration cannot take a module-scoped, parametrized
         # fixture, so each operation's cases run through Hypothesis here.
         @given(case=operation.as_strategy())

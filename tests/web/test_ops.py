@@ -28,12 +28,25 @@ def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]],
 
 def test_metrics_come_from_the_database(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(SourceRow(name="wire", homepage="https://wire.example/", created_at=NOW,
-                              last_success_at=NOW - timedelta(minutes=5)))
-        session.add(Fetch(url="https://wire.example/x", kind="page", started_at=NOW,
-                          error_kind="timeout"))
-        session.add(Fetch(url="https://wire.example/y", kind="page",
-                          started_at=NOW - timedelta(hours=3), error_kind="timeout"))
+        session.add(
+            SourceRow(
+                name="wire",
+                homepage="https://wire.example/",
+                created_at=NOW,
+                last_success_at=NOW - timedelta(minutes=5),
+            )
+        )
+        session.add(
+            Fetch(url="https://wire.example/x", kind="page", started_at=NOW, error_kind="timeout")
+        )
+        session.add(
+            Fetch(
+                url="https://wire.example/y",
+                kind="page",
+                started_at=NOW - timedelta(hours=3),
+                error_kind="timeout",
+            )
+        )
         session.add(Page(url="https://wire.example/p", fetched_at=NOW, outcome="pending"))
         add_article(session)
         session.commit()
