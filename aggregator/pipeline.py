@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aggregator.assign import Assignment, StoryAssigner
@@ -34,7 +35,14 @@ from aggregator.store.articles import (
     naive_utc,
     update_article,
 )
-from aggregator.store.pages import PageRecord, body_digest, find_page, page_body, save_page
+from aggregator.store.pages import (
+    PageRecord,
+    body_digest,
+    find_page,
+    pack_body,
+    page_body,
+    save_page,
+)
 from aggregator.store.schema import Article, Page
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "Ingestor",
     "PageInput",
     "PageOutcome",
+    "extract_and_pack",
     "extract_page",
     "page_origin",
     "publication_order",
@@ -89,6 +98,7 @@ class Extraction:
     features: bytes | None = None
     content_hash: str = ""
     simhash: int = 0
+    packed_body: bytes | None = None  # the page body compressed for storing, when asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +151,12 @@ def extract_page(page: PageInput) -> Extraction:
     except AggregatorError as exc:
         return Extraction(error_kind=exc.kind, error_message=str(exc))
     return _with_features(article)
+
+
+def extract_and_pack(page: PageInput) -> Extraction:
+    """``extract_page``, and the body compressed for storing: both in the worker process, for
+    pages not stored yet (a replay), so the serial store step does neither."""
+    return replace(extract_page(page), packed_body=pack_body(page.body))
 
 
 def _with_features(article: CleanedArticle) -> Extraction:
@@ -223,6 +239,7 @@ def _save_page(
         error_kind=extraction.error_kind,
         error_message=extraction.error_message,
         origin=page_origin(page),
+        packed=extraction.packed_body,
     )
     return save_page(session, record, existing)
 
@@ -304,6 +321,31 @@ class Ingestor:
             self.session.rollback()
             raise
         return outcome
+
+    def store_verdicts(
+        self, pairs: list[tuple[PageInput, Extraction]], *, force: bool = False
+    ) -> list[PageOutcome]:
+        """Store many pages and their articles in one transaction, each page in a savepoint
+        of its own: a page that cannot be stored (another process took its URL meanwhile)
+        fails alone, with the reason, and the others are kept."""
+        outcomes = []
+        try:
+            for page, extraction in pairs:
+                outcomes.append(self._store_one(page, extraction, force=force))
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            raise
+        return outcomes
+
+    def _store_one(self, page: PageInput, extraction: Extraction, *, force: bool) -> PageOutcome:
+        try:
+            with self.session.begin_nested():
+                return store_verdict(self.session, page, extraction, force=force)
+        except IntegrityError as exc:
+            reason = f"store: {str(exc.orig).strip().splitlines()[0]}"
+            log.warning("stage=store url=%s error=%s", page.url, reason)
+            return PageOutcome(url=page.url, outcome="failed", error=reason)
 
     def assign_stories(self) -> dict[int, Assignment]:
         """Give every article waiting for a story its story; by article id."""

@@ -14,7 +14,7 @@ from aggregator.pipeline import (
     Ingestor,
     PageInput,
     PageOutcome,
-    extract_page,
+    extract_and_pack,
     publication_order,
     with_story,
 )
@@ -78,12 +78,12 @@ def _start(ingestor: Ingestor, paths: list[Path], pool: ProcessPoolExecutor | No
             fresh.append(page)
     if pool is None or len(fresh) < POOL_THRESHOLD:
         return _Batch(outcomes, fresh, None)
-    return _Batch(outcomes, fresh, [pool.submit(extract_page, page) for page in fresh])
+    return _Batch(outcomes, fresh, [pool.submit(extract_and_pack, page) for page in fresh])
 
 
 def _cleaned(batch: _Batch) -> list[tuple[PageInput, Extraction]]:
     if batch.futures is None:
-        return [(page, extract_page(page)) for page in batch.pages]
+        return [(page, extract_and_pack(page)) for page in batch.pages]
     return list(zip(batch.pages, (f.result() for f in batch.futures), strict=True))
 
 
@@ -129,10 +129,8 @@ def store_in_order(
 ) -> list[PageOutcome]:
     """Store cleaned pages oldest article first (see ``publication_order``), then give their
     articles stories, in the same order."""
-    stored = [
-        ingestor.store_verdict(page, extraction, force=force)
-        for page, extraction in sorted(pairs, key=lambda pair: publication_order(pair[1]))
-    ]
+    ordered = sorted(pairs, key=lambda pair: publication_order(pair[1]))
+    stored = ingestor.store_verdicts(ordered, force=force)
     placed = ingestor.assign_stories()
     outcomes = [with_story(outcome, placed) for outcome in stored]
     if on_page:

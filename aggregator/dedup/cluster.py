@@ -238,6 +238,7 @@ class StoryIndex:
         # Stories past the window but still recent in arrival order, oldest arrival first.
         self._aging: deque[tuple[int, str]] = deque()
         self._arrivals = 0
+        self._settled_at = 0  # arrivals when the last re-check ran
         self._newest: float | None = None
         self._roots: dict[str, str] = {}
         self._memo: tuple[ClusterItem, Features] | None = None
@@ -405,7 +406,7 @@ class StoryIndex:
         closer (by ``recheck_margin``) to another story's centroid than to their own."""
         found = []
         for record in self._stories.values():
-            if (skip and record.key in skip) or not _touched(record, since):
+            if (skip and record.key in skip) or not self._touched(record, since):
                 continue
             for member in record.members:
                 if since is None or member.timestamp is None or member.timestamp >= since:
@@ -424,13 +425,31 @@ class StoryIndex:
             if source != target and source in self._stories:
                 self.merge(target, source)
                 made.append(Reassignment(None, source, target, merge.score))
-        return made + self.fold_fragments(since)
+        made += self.fold_fragments(since)
+        self._settled_at = self._arrivals
+        return made
+
+    def _touched(self, record: _Story, since: float | None) -> bool:
+        """Whether ``record`` is the re-check's business: an article joined it at or after
+        ``since`` (every story when None).
+
+        An undated story has no place in time; it counts as touched when an article joined it
+        since the last re-check. Counting every undated story at every re-check made a stream
+        with many undated pages cost a pass over all of them per re-check (quadratic); the
+        re-check with ``since`` None (after a replay, in the daemon's first pass) still sees
+        them all.
+        """
+        if since is None:
+            return True
+        if record.last is None:
+            return record.arrival > self._settled_at
+        return record.last >= since
 
     def converged(self, since: float | None) -> list[Reassignment]:
         """Pairs of live stories with bodies, one touched at or after ``since``, whose
         centroids now meet ``merge_threshold``: fold ``source`` into ``target``. Changes
         nothing."""
-        return self._recheck_merges([r for r in self._stories.values() if _touched(r, since)])
+        return self._recheck_merges([r for r in self._stories.values() if self._touched(r, since)])
 
     def fold_fragments(self, since: float | None = None) -> list[Reassignment]:
         """Fold small stories into the story their articles now fit; returns the folds made.
@@ -444,7 +463,9 @@ class StoryIndex:
         re-scored just before, as earlier folds change the stories. Unlike :meth:`recheck`,
         this changes the index; the caller records the folds (``source`` into ``target``).
         """
-        fragments = [r for r in self._stories.values() if self._fragment(r) and _touched(r, since)]
+        fragments = [
+            r for r in self._stories.values() if self._fragment(r) and self._touched(r, since)
+        ]
         ranked = [fold for r in fragments if (fold := self._fragment_fold(r)) is not None]
         ranked.sort(key=lambda fold: fold.score, reverse=True)
         folds = []
@@ -802,11 +823,6 @@ class StoryIndex:
 
 def _second(pair: tuple[str, float]) -> float:
     return pair[1]
-
-
-def _touched(record: _Story, since: float | None) -> bool:
-    """Whether an article joined ``record`` at or after ``since`` (undated stories always)."""
-    return since is None or record.last is None or record.last >= since
 
 
 def _band(fingerprint: int, band: int) -> int:

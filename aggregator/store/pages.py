@@ -18,6 +18,7 @@ __all__ = [
     "body_digest",
     "find_page",
     "has_body",
+    "pack_body",
     "page_body",
     "save_page",
     "store_fetched",
@@ -42,6 +43,13 @@ class PageRecord:
     error_kind: str | None = None
     error_message: str | None = None
     origin: str = "fetch"
+    # ``body`` already zlib-compressed (by a worker process, off the serial store step)
+    packed: bytes | None = None
+
+
+def pack_body(body: bytes) -> bytes:
+    """A raw body as ``pages.body`` stores it."""
+    return zlib.compress(body, 6)
 
 
 def body_digest(body: bytes) -> str:
@@ -76,7 +84,7 @@ def save_page(session: Session, record: PageRecord, existing: Page | None = None
     page.last_modified = record.last_modified
     digest = body_digest(record.body)
     if page.body_sha256 != digest:  # a claimed pending page keeps the body it was stored with
-        page.body = zlib.compress(record.body, 6)
+        page.body = record.packed or pack_body(record.body)
         page.body_size = len(record.body)
         page.body_sha256 = digest
     page.outcome = record.outcome
