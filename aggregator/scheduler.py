@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Awaitable
 from datetime import UTC
 
@@ -30,6 +31,9 @@ log = logging.getLogger("aggregator.scheduler")
 
 #: Seconds a stopping daemon lets running source cycles finish before cancelling them.
 STOP_GRACE = 10.0
+#: Least seconds between two full re-checks the story stage runs when it has caught up: a
+#: steady trickle of articles would otherwise re-check the whole window after each one.
+SETTLE_SECONDS = 5.0
 
 
 async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
@@ -148,6 +152,7 @@ async def _stories_loop(
     assert runner.stories is not None
     stories = runner.stories
     backoff = Backoff(runner.options.poll_seconds)
+    settled = 0.0
     while not producers_done.is_set():
         leading = await runner.guarded("stories", runner.in_story_thread(stories.lead), False)
         handled = 0
@@ -156,10 +161,15 @@ async def _stories_loop(
         if leading and recheck_due.is_set():
             recheck_due.clear()
             await runner.guarded("recheck", runner.in_story_thread(stories.recheck), 0)
+        if leading and not handled and time.monotonic() - settled > SETTLE_SECONDS:
+            # Caught up: re-check what was assigned, as a one-shot run does at its end.
+            await runner.guarded("recheck", runner.in_story_thread(stories.settle), 0)
+            settled = time.monotonic()
         pause = backoff.found(bool(handled)) if leading else runner.options.poll_seconds
         await _either(runner.wakeup.wait(ARTICLES, pause), producers_done)
     if stories.leading:  # what this process's extractors stored is given its stories
         await runner.guarded("stories", runner.in_story_thread(stories.drain), 0)
+        await runner.guarded("recheck", runner.in_story_thread(stories.settle), 0)
 
 
 async def _either(wait: Awaitable[None], event: asyncio.Event) -> None:

@@ -46,6 +46,7 @@ class StoryWorker:
         self.clock = clock
         self.session = Session(engine, expire_on_commit=False)
         self.assigner: StoryAssigner | None = None
+        self.unsettled = 0  # articles assigned since the last full re-check
 
     @property
     def leading(self) -> bool:
@@ -61,6 +62,7 @@ class StoryWorker:
             )
         if taken:
             log.info("stage=stories holder=%s took the story role", self.holder)
+            self.unsettled = 1  # the last holder may have stopped before its re-check
             self.assigner = StoryAssigner(
                 self.session, self.settings, clock=self.clock, fence=self._fence
             )
@@ -73,7 +75,19 @@ class StoryWorker:
         done = self.assigner.assign_pending()
         if not done and not self._still_leading():
             return 0
+        self.unsettled += len(done)
         return len(done)
+
+    def settle(self) -> int:
+        """The re-check over every live story, once the stage has caught up after assigning
+        articles: what a replay or one-shot fetch does at its end, so a daemon's stories
+        converge to theirs whatever order its articles arrived in. Bounded by the index,
+        which holds only the window's stories."""
+        if self.assigner is None or not self.unsettled:
+            return 0
+        applied = self.assigner.recheck(None)
+        self.unsettled = 0
+        return applied
 
     def drain(self) -> int:
         total = 0

@@ -20,6 +20,7 @@ from aggregator.store.engine import open_database
 from aggregator.store.schema import Article, Fetch, Lease, Page, Story
 from aggregator.work.stories import ROLE_LEASE
 from tests.daemon.conftest import TlsSite
+from tests.daemon.test_fetch import fetch, grouping
 from tests.support import FIXTURES, REPO, article_expectations
 
 FAST = {"lease_seconds": 3, "poll_seconds": 0.5}
@@ -113,6 +114,22 @@ def _wait(condition: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def bcubed_f1(found: set[frozenset[str]], reference: set[frozenset[str]]) -> float:
+    """B-cubed F1 of one grouping of the same items against another (Bagga & Baldwin 1998)."""
+    where = {item: group for group in reference for item in group}
+    precision = recall = 0.0
+    items = 0
+    for group in found:
+        for item in group:
+            other = where[item]
+            shared = len(group & other)
+            precision += shared / len(group)
+            recall += shared / len(other)
+            items += 1
+    precision, recall = precision / items, recall / items
+    return 2 * precision * recall / (precision + recall)
+
+
 def _story_holder_pid(engine: Engine) -> int | None:
     with Session(engine) as session:
         holder = session.scalar(select(Lease.holder).where(Lease.name == ROLE_LEASE))
@@ -122,7 +139,7 @@ def _story_holder_pid(engine: Engine) -> int | None:
 @postgres_only
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_three_daemons_share_the_work_and_survive_a_sigkill(
-    daemons: Daemons, database_url: str
+    daemons: Daemons, database_url: str, tls_site: TlsSite, tmp_path: Path
 ) -> None:
     expected = len(article_expectations())
     engine = open_database(database_url)
@@ -140,6 +157,10 @@ def test_three_daemons_share_the_work_and_survive_a_sigkill(
                     ~Story.id.in_(select(Article.story_id).where(Article.story_id.is_not(None)))
                 )
             )
+        one_process = tmp_path / "one.toml"
+        reference = f"sqlite:///{tmp_path / 'one.db'}"
+        assert fetch(reference, tls_site.config(one_process, delay=0.3))[0] == 0
+        assert bcubed_f1(grouping(database_url), grouping(reference)) >= 0.95
         twice = [url for url, count in fetched if count > 1]
         # Only pages in flight when the process died may be fetched again.
         assert len(twice) <= FAST["lease_seconds"] * 8, twice
