@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from aggregator.store.engine import open_database
 from aggregator.store.schema import Article, Fetch, Lease, Page, Story
 from aggregator.work.stories import ROLE_LEASE
-from tests.daemon.conftest import TlsSite
+from tests.daemon.conftest import FAULT_HOST, TlsSite
 from tests.daemon.test_fetch import fetch, grouping
 from tests.support import FIXTURES, REPO, article_expectations
 
@@ -236,5 +237,82 @@ def test_a_second_writer_on_one_sqlite_file_stops_with_one_clear_line(
             timeout=300,
         )
         assert after.returncode == 0, after.stderr  # the lock went with the daemon
+    finally:
+        group.stop_all()
+
+
+def _doubled(config: Path, hosts: tuple[str, ...]) -> Path:
+    """The site's configuration with every outlet followed twice, under two names: two
+    sources, maybe in two processes, that point at one host."""
+    extra = [
+        f'[[sources]]\nname = "{host}-again"\nhomepage = "https://{host}/"\n'
+        f'feeds = ["https://{host}/feed.xml"]\ninterval = "1h"\n'
+        for host in hosts
+        if host != FAULT_HOST
+    ]
+    config.write_text(config.read_text() + "".join(extra))
+    return config
+
+
+@postgres_only
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_politeness_holds_across_processes_and_a_cron_fetch_beside_them_is_safe(
+    database_url: str, tls_site: TlsSite, tmp_path: Path
+) -> None:
+    delay = 0.4
+    config = _doubled(
+        tls_site.config(tmp_path / "site.toml", delay=delay, schedule=FAST), tls_site.hosts
+    )
+    open_database(database_url).dispose()
+    group = Daemons(database_url, config, tmp_path)
+    engine = open_database(database_url)
+    tls_site.server.clear()
+    try:
+        group.start()
+        group.start()
+        code, out = fetch(database_url, config)  # from cron, beside two daemons
+        assert code == 0, out
+        assert "Traceback" not in out
+        _wait(lambda: _finished(engine, len(article_expectations())), 120, "the work")
+        group.stop_all()
+        assert group.tracebacks() == []
+    finally:
+        group.stop_all()
+        engine.dispose()
+    arrivals: dict[str, list[float]] = {}
+    for request in tls_site.server.requests:
+        arrivals.setdefault(request.host, []).append(request.at)
+    for host, times in arrivals.items():
+        gaps = [later - earlier for earlier, later in pairwise(sorted(times))]
+        # One connection per host and its pause between requests, across three processes.
+        # Arrival times are stamped by the test server's threads, which a loaded machine
+        # schedules late now and then, so a gap may look shorter than it was; without the
+        # shared pause, requests from two processes arrive together (a gap near zero).
+        assert min(gaps, default=delay) >= delay * 0.5, (host, min(gaps))
+    with Session(engine) as session:
+        urls = session.scalars(select(Page.url)).all()
+    assert len(urls) == len(set(urls))
+
+
+def test_the_read_only_commands_work_beside_a_running_sqlite_daemon(
+    tls_site: TlsSite, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'one.db'}"
+    open_database(database_url).dispose()
+    group = Daemons(database_url, tls_site.config(tmp_path / "site.toml", schedule=FAST), tmp_path)
+    try:
+        group.start()
+        engine = open_database(database_url)
+        _wait(lambda: _scalar(engine, select(func.count(Story.id))) > 0, 60, "a story")
+        engine.dispose()
+        listed = subprocess.run(
+            [sys.executable, "-m", "aggregator", "--database", database_url, "stories", "--json"],
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.lstrip().startswith("[")
     finally:
         group.stop_all()
