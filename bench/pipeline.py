@@ -23,12 +23,14 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,15 +60,36 @@ def bare_trafilatura(pages: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def replay(database_url: str, folder: Path) -> float:
-    started = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds of every child process waited for so far (their own children included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def replay(database_url: str, folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (process tree) of one `aggregator replay`."""
+    started, cpu = time.perf_counter(), children_cpu()
     subprocess.run(
         [sys.executable, "-m", "aggregator", "--database", database_url, "replay", str(folder)],
         check=False,
         capture_output=True,
         env=dict(os.environ, PYTHONPATH=str(REPO)),
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu() - cpu
+
+
+def extraction_ms(pages: list[Path]) -> float:
+    """CPU milliseconds per page of the extraction stage's work, one process."""
+    from aggregator.pipeline import PageInput, extract_and_pack
+
+    inputs = [
+        PageInput(url=p.as_uri(), body=p.read_bytes(), fetched_at=datetime.now(UTC), replayed=True)
+        for p in pages
+    ]
+    started = time.process_time()
+    for page in inputs:
+        extract_and_pack(page)
+    return (time.process_time() - started) * 1000 / len(inputs)
 
 
 def story_stage_ms(database_url: str) -> list[float]:
@@ -143,7 +166,7 @@ def run_processes(count: int, postgres: str, site: Path, hosts: list[str], port:
     config.write_text("\n".join(lines) + "\n")
     engine = open_database(url)
     command = [sys.executable, "-m", "aggregator", "--database", url, "--config", str(config)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     daemons = [
         subprocess.Popen([*command, "run"], env=dict(os.environ, PYTHONPATH=str(REPO)))
         for _ in range(count)
@@ -177,11 +200,13 @@ def run_processes(count: int, postgres: str, site: Path, hosts: list[str], port:
             daemon.terminate()
         for daemon in daemons:
             daemon.wait(timeout=60)
+        used = children_cpu() - cpu
         engine.dispose()
         drop_schema(postgres, schema)
     return (
         f"{count} run process(es), PostgreSQL: {seconds:6.1f} s for {stored}/{expected} "
-        f"articles ({stored / seconds:5.1f} pages/s), pages fetched twice: {twice}"
+        f"articles ({stored / seconds:5.1f} pages/s, {used * 1000 / expected:5.1f} CPU ms/page "
+        f"in all, start-up included), pages fetched twice: {twice}"
     )
 
 
@@ -228,17 +253,24 @@ def main(argv: list[str] | None = None) -> int:
         baseline = bare_trafilatura(pages)
         report("bare trafilatura loop", baseline, len(pages), baseline)
         sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        report("replay, SQLite", replay(sqlite_url, folder), len(pages), baseline)
+        seconds, cpu = replay(sqlite_url, folder)
+        report("replay, SQLite", seconds, len(pages), baseline)
         costs = story_stage_ms(sqlite_url)
-        if costs:
-            print(
-                f"story stage, SQLite: median {statistics.median(costs):.2f} ms/article "
-                f"over {len(costs)} batches of 100"
-            )
+        story = statistics.median(costs) if costs else 0.0
+        extraction = extraction_ms(pages)
+        total = cpu * 1000 / len(pages)
+        print(
+            f"CPU ms per page, replay on SQLite: {total:.1f} in all = extraction {extraction:.1f}"
+            f" (worker processes) + story stage {story:.2f} (median of {len(costs)} batches of"
+            f" 100) + storing, start-up and the rest {total - extraction - story:.1f}; "
+            f"the bare trafilatura loop: {baseline * 1000 / len(pages):.1f}"
+        )
         if args.postgres:
             schema, url = postgres_schema(args.postgres)
             try:
-                report("replay, PostgreSQL", replay(url, folder), len(pages), baseline)
+                seconds, cpu = replay(url, folder)
+                report("replay, PostgreSQL", seconds, len(pages), baseline)
+                print(f"CPU ms per page, replay on PostgreSQL: {cpu * 1000 / len(pages):.1f}")
             finally:
                 drop_schema(args.postgres, schema)
             site_runs(args.postgres, args.site_pages, Path(tmp))
