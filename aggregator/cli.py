@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
@@ -78,10 +78,19 @@ def cluster_settings(settings: Settings) -> ClusterSettings:
     return ClusterSettings(**chosen)
 
 
+def _story_role(engine: Engine) -> AbstractContextManager[None]:
+    from aggregator.work.stories import holding_story_role
+
+    return holding_story_role(engine)
+
+
 @contextmanager
-def _database(ctx: click.Context, *, writer: bool = False) -> Iterator[tuple[Engine, Session]]:
+def _database(
+    ctx: click.Context, *, writer: bool = False, stories: bool = False
+) -> Iterator[tuple[Engine, Session]]:
     """The database, migrated; ``writer`` commands (long-running writers) also take SQLite's
-    writer lock, so a second one stops with a clear message instead of deciding apart."""
+    writer lock, so a second one stops with a clear message instead of deciding apart;
+    ``stories`` commands build stories in their own process and hold the story role."""
     from sqlalchemy.orm import Session
 
     from aggregator.store.engine import open_database, sqlite_writer
@@ -90,7 +99,10 @@ def _database(ctx: click.Context, *, writer: bool = False) -> Iterator[tuple[Eng
     with sqlite_writer(url) if writer else nullcontext():
         engine = open_database(url)
         try:
-            with Session(engine, expire_on_commit=False) as session:
+            with (
+                _story_role(engine) if stories else nullcontext(),
+                Session(engine, expire_on_commit=False) as session,
+            ):
                 yield engine, session
         finally:
             engine.dispose()
@@ -178,7 +190,7 @@ def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) ->
     from aggregator.replay import find_pages, replay
 
     files = find_pages(paths)
-    with _database(ctx, writer=True) as (_engine, session):
+    with _database(ctx, writer=True, stories=True) as (_engine, session):
         ingestor = Ingestor(session, cluster_settings(_settings(ctx)))
         with _progress(len(files)) as advance:
             summary = replay(
@@ -351,7 +363,7 @@ def cluster_command(ctx: click.Context, input_path: Path, output_path: Path, sto
         from aggregator.backfill import backfill
         from aggregator.pipeline import Ingestor
 
-        with _database(ctx, writer=True) as (_engine, session):
+        with _database(ctx, writer=True, stories=True) as (_engine, session):
             rows = backfill(Ingestor(session, settings), read_jsonl_lines(input_path))
             count = _write_rows(rows, output_path)
         click.echo(f"stored {count} lines; assignments in {output_path}", err=True)
@@ -551,7 +563,7 @@ def reprocess_command(ctx: click.Context, yes: bool) -> None:
     if not yes:
         click.confirm("Rebuild all articles and stories from stored pages?", abort=True)
     settings = _settings(ctx)
-    with _database(ctx, writer=True) as (_engine, session):
+    with _database(ctx, writer=True, stories=True) as (_engine, session):
         summary = reprocess(session, cluster_settings(settings), rules=_site_rules(settings))
     _print_summary(summary)
 

@@ -9,17 +9,20 @@ the database and continues with the first article that has no story.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from aggregator.assign import StoryAssigner
 from aggregator.dedup.cluster import ClusterSettings
-from aggregator.store.leases import acquire, release, renew
+from aggregator.errors import StoreError
+from aggregator.store.leases import acquire, holder_id, lease_holder, release, renew
 
-__all__ = ["ROLE_LEASE", "StoryWorker"]
+__all__ = ["ROLE_LEASE", "StoryWorker", "holding_story_role"]
 
 log = logging.getLogger("aggregator.work.stories")
 
@@ -148,3 +151,46 @@ class StoryWorker:
 
     def _now(self) -> datetime:
         return self.clock().replace(tzinfo=None)
+
+
+@contextmanager
+def holding_story_role(engine: Engine, *, seconds: float = 60.0) -> Iterator[None]:
+    """Hold the story role for a command that writes stories in its own process (replay,
+    reprocess, cluster --store), renewed by a thread; a daemon's story stage waits meanwhile.
+
+    When another process holds the role, the command stops at once with a clear message:
+    two story writers would decide stories apart from each other.
+    """
+    holder = holder_id()
+    with engine.begin() as connection:
+        if not acquire(connection, ROLE_LEASE, holder, now=_utc(), seconds=seconds):
+            other = lease_holder(connection, ROLE_LEASE, now=_utc())
+            raise StoreError(
+                f"another aggregator process ({other}) is building this database's stories; "
+                "stop its stories role (or the daemon) first; `aggregator fetch` can run beside it"
+            )
+    stop = threading.Event()
+    keeper = threading.Thread(
+        target=_keep_role, args=(engine, holder, seconds, stop), name="story-role", daemon=True
+    )
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join()
+        with engine.begin() as connection:
+            release(connection, ROLE_LEASE, holder)
+
+
+def _keep_role(engine: Engine, holder: str, seconds: float, stop: threading.Event) -> None:
+    while not stop.wait(seconds / 3):
+        try:
+            with engine.begin() as connection:
+                renew(connection, ROLE_LEASE, holder, now=_utc(), seconds=seconds)
+        except Exception:  # the database may be away a moment; the next renewal tries again
+            log.exception("stage=stories error=renewing the story role")
+
+
+def _utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

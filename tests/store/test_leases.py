@@ -78,3 +78,28 @@ def test_an_expired_lease_passes_to_another_holder(engine: Engine) -> None:
         assert not renew(session, "role", "a", now=now + timedelta(seconds=10), seconds=5)
         assert lease_holder(session, "role", now=now + timedelta(seconds=11)) == "b"
         session.commit()
+
+
+def test_a_replay_stops_while_another_process_builds_the_stories(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from aggregator.cli import cli
+    from aggregator.work.stories import ROLE_LEASE
+    from tests.support import FIXTURES
+
+    with engine.begin() as connection:
+        assert acquire(connection, ROLE_LEASE, "daemon-elsewhere", now=_now(), seconds=60)
+    page = next(FIXTURES.rglob("*.html"))
+    command = ["--database", database_url, "replay", str(page)]
+    refused = CliRunner().invoke(cli, command)
+    assert refused.exit_code == 2
+    assert "daemon-elsewhere" in refused.stderr and "building this database's stories" in (
+        refused.stderr
+    )
+    with engine.begin() as connection:
+        release(connection, ROLE_LEASE, "daemon-elsewhere")
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    with Session(engine) as session:  # the replay gave the role back when it ended
+        assert lease_holder(session, ROLE_LEASE, now=_now()) is None
