@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ __all__ = [
 # Below this many pages a worker pool costs more than it saves.
 POOL_THRESHOLD = 16
 # Files read, cleaned and ordered at a time: bounds memory on large replays, and is the unit
-# in which storing one batch overlaps cleaning the next.
-BATCH = 256
+# in which storing one batch overlaps cleaning the next ones.
+BATCH = 128
+# Batches handed to the worker pool ahead of the one being stored.
+AHEAD = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +105,18 @@ def replay(
     The replay ends with the re-check the daemon runs periodically.
     """
     outcomes: list[PageOutcome] = []
-    batches = [paths[start : start + BATCH] for start in range(0, len(paths), BATCH)]
+    batches = deque(paths[start : start + BATCH] for start in range(0, len(paths), BATCH))
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
-        upcoming = _start(ingestor, batches[0], pool) if batches else None
-        for number in range(len(batches)):
-            assert upcoming is not None
-            current, cleaned = upcoming, _cleaned(upcoming)
-            last = number + 1 == len(batches)
-            upcoming = None if last else _start(ingestor, batches[number + 1], pool)
+        queued: deque[_Batch] = deque()
+        while batches or queued:
+            # Keep the pool AHEAD batches ahead of storing, so it never waits for the store.
+            while batches and len(queued) < AHEAD:
+                queued.append(_start(ingestor, batches.popleft(), pool))
+            current = queued.popleft()
+            cleaned = _cleaned(current)
+            if batches:
+                queued.append(_start(ingestor, batches.popleft(), pool))
             outcomes.extend(current.outcomes)
             outcomes.extend(store_in_order(ingestor, cleaned, on_page=on_page))
     finally:
