@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from aggregator.fetch.options import FetchOptions
     from aggregator.pipeline import PageOutcome
     from aggregator.replay import ReplaySummary
-    from aggregator.runner import Runner, RunOptions
+    from aggregator.runner import RunOptions
     from aggregator.web.options import WebOptions
 
 __all__ = ["main"]
@@ -57,8 +57,23 @@ def _fail_cleanly(func: F) -> F:
         except AggregatorError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except Exception as exc:
+            fault = _store_fault(exc)
+            if fault is None:
+                raise
+            click.echo(f"error: {fault}", err=True)
+            sys.exit(2)
 
     return cast(F, wrapper)
+
+
+def _store_fault(exc: Exception) -> AggregatorError | None:
+    """A locked SQLite file, a full disk or a dropped connection, named in one line."""
+    if "sqlalchemy" not in sys.modules:  # no database was touched: not a database fault
+        return None
+    from aggregator.store.faults import store_fault
+
+    return store_fault(exc)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -538,6 +553,8 @@ async def _serve(engine: Engine, options: RunOptions, roles: tuple[str, ...]) ->
 
     async with Runner(engine, options, roles=roles) as runner:
         await serve(runner)
+    if runner.fatal is not None:  # stopped by a fault a restart alone cannot cure
+        raise runner.fatal
 
 
 @cli.command("reprocess")

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 
 from aggregator.cycle import CycleReport, SourceCycle
 from aggregator.dedup.cluster import ClusterSettings
+from aggregator.errors import DiskFull, StoreError
 from aggregator.fetch.client import build_client
 from aggregator.fetch.crawler import Crawler
 from aggregator.fetch.options import FetchOptions
 from aggregator.fetch.politeness import HostLimiter
 from aggregator.models import SiteRules
+from aggregator.store.faults import store_fault
 from aggregator.store.leases import holder_id
 from aggregator.store.work import ARTICLES, PAGES, release_pages, renew_claims
 from aggregator.work.extracting import ExtractWorker
@@ -43,6 +45,9 @@ log = logging.getLogger("aggregator.runner")
 
 ROLES = ("fetch", "extract", "stories")
 T = TypeVar("T")
+
+#: Longest pause of a role whose work keeps failing (the database away for a while).
+MAX_PAUSE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,10 @@ class Runner:
         self._sessions: list[Session] = []
         self._pool: Executor | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stories")
+        self._failures: dict[str, int] = {}
+        # Set when the daemon must stop (a full disk); ``on_fatal`` asks it to (see serve).
+        self.fatal: StoreError | None = None
+        self.on_fatal: Callable[[], object] = lambda: None
 
     async def __aenter__(self) -> Runner:
         self.wakeup.listen(self.engine)
@@ -154,11 +163,13 @@ class Runner:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            # Best effort: with the database away, the leases and claims run out by themselves.
             if self.stories is not None:
-                await self.in_story_thread(self.stories.resign)
+                await self._quietly("stories", self.stories.resign, story_thread=True)
                 self.stories.close()
             if self.extractor is not None:
-                release_pages(self.extractor.session, self.holder)
+                session = self.extractor.session
+                await self._quietly("extract", lambda: release_pages(session, self.holder))
         finally:
             self.wakeup.close()
             if self.fetcher is not None:
@@ -168,6 +179,14 @@ class Runner:
             self._thread.shutdown(wait=True)
             for session in self._sessions:
                 session.close()
+
+    async def _quietly(
+        self, stage: str, call: Callable[[], object], *, story_thread: bool = False
+    ) -> None:
+        try:
+            await self.in_story_thread(call) if story_thread else call()
+        except Exception as exc:
+            log.warning("stage=%s error=%s; stopping without it", stage, store_fault(exc) or exc)
 
     async def in_story_thread(self, call: Callable[[], T]) -> T:
         """Run a story-worker call on its own thread: the stage is CPU-bound and must not
@@ -212,16 +231,38 @@ class Runner:
         self, stage: str, work: Awaitable[T], fallback: T, session: Session | None = None
     ) -> T:
         """Run one unit of a role's work; a failure (a lost database connection, a bug) is
-        logged, ``session`` rolled back, and the role goes on with its next unit."""
+        logged, ``session`` rolled back, and the role goes on with its next unit after a
+        pause that doubles while the failures go on. A full disk stops the daemon instead
+        (see ``fatal``): retrying cannot cure it."""
         try:
-            return await work
-        except Exception:
-            log.exception("stage=%s error=unexpected; retrying after a pause", stage)
-            if session is not None:
-                with contextlib.suppress(Exception):
-                    session.rollback()
-            if stage == "stories" and self.stories is not None:
-                with contextlib.suppress(Exception):
-                    await self.in_story_thread(self.stories.forget)
-            await asyncio.sleep(min(1.0, self.options.poll_seconds))
+            result = await work
+        except Exception as exc:
+            await self._recover(stage, exc, session)
             return fallback
+        self._failures[stage] = 0
+        return result
+
+    def report(self, stage: str, exc: BaseException) -> None:
+        """Log a failed unit of work: one line for a database fault (it says what happened),
+        a traceback for anything else; a full disk also stops the daemon."""
+        fault = store_fault(exc)
+        if isinstance(fault, DiskFull):
+            log.error("stage=%s error=%s; stopping", stage, fault)
+            self.fatal = self.fatal or fault
+            self.on_fatal()
+        elif fault is not None:
+            log.warning("stage=%s error=%s; retrying after a pause", stage, fault)
+        else:
+            log.error("stage=%s error=unexpected; retrying after a pause", stage, exc_info=exc)
+
+    async def _recover(self, stage: str, exc: Exception, session: Session | None) -> None:
+        self.report(stage, exc)
+        if session is not None:
+            with contextlib.suppress(Exception):
+                session.rollback()
+        if stage in ("stories", "recheck") and self.stories is not None:
+            with contextlib.suppress(Exception):
+                await self.in_story_thread(self.stories.forget)
+        failures = self._failures[stage] = self._failures.get(stage, 0) + 1
+        first = min(1.0, self.options.poll_seconds)
+        await asyncio.sleep(min(first * 2 ** (failures - 1), MAX_PAUSE))

@@ -36,6 +36,9 @@ async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
     """Run the runner's roles until ``stop`` is set or a signal arrives."""
     stop = stop or asyncio.Event()
     _install_signal_handlers(stop)
+    loop = asyncio.get_running_loop()
+    # From the renewal job's thread too, hence thread-safe.
+    runner.on_fatal = lambda: loop.call_soon_threadsafe(stop.set)
     recheck_due = asyncio.Event()
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.start()
@@ -78,8 +81,8 @@ async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
 def _renew(runner: Runner) -> None:
     try:
         runner.renew()
-    except Exception:  # the database may be away; the next renewal tries again
-        log.exception("stage=renew error=unexpected")
+    except Exception as exc:  # the database may be away; the next renewal tries again
+        runner.report("renew", exc)
 
 
 async def _fetch_loop(runner: Runner, stop: asyncio.Event) -> None:
@@ -102,9 +105,10 @@ async def _fetch_loop(runner: Runner, stop: asyncio.Event) -> None:
                 "fetch", _next_due(runner), runner.options.poll_seconds, fetcher.session
             )
             pause = min(max(pause, 0.05), due + 0.05, runner.options.poll_seconds)
-        running = await _wait_some(running, stop, pause)
+        running = await _wait_some(runner, running, stop, pause)
     if running:
-        _done, pending = await asyncio.wait(running, timeout=STOP_GRACE)
+        done, pending = await asyncio.wait(running, timeout=STOP_GRACE)
+        _report_failures(runner, done)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -121,16 +125,20 @@ async def _next_due(runner: Runner) -> float:
 
 
 async def _wait_some(
-    running: set[asyncio.Task[object]], stop: asyncio.Event, pause: float
+    runner: Runner, running: set[asyncio.Task[object]], stop: asyncio.Event, pause: float
 ) -> set[asyncio.Task[object]]:
     """Wait until a cycle ends, a stop, or ``pause`` seconds; return the cycles still running."""
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({*running, stopping}, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
-    for task in [t for t in running if t.done()]:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("stage=fetch error=%r", task.exception())
+    _report_failures(runner, {t for t in running if t.done()})
     return {t for t in running if not t.done()}
+
+
+def _report_failures(runner: Runner, done: set[asyncio.Task[object]]) -> None:
+    for task in done:
+        if not task.cancelled() and (failure := task.exception()) is not None:
+            runner.report("fetch", failure)
 
 
 async def _extract_loop(runner: Runner, stop: asyncio.Event) -> None:

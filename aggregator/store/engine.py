@@ -70,8 +70,15 @@ def connect(url: str) -> Engine:
         raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
 
 
+#: Seconds a SQLite write waits for another process's write to end before failing with
+#: "database is locked"; ``?timeout=N`` in the URL overrides it.
+SQLITE_BUSY_TIMEOUT = 30.0
+
+
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30})
+    given = make_url(url).query.get("timeout")
+    connect_args = {} if given else {"timeout": SQLITE_BUSY_TIMEOUT}
+    engine = create_engine(url, connect_args=connect_args)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
