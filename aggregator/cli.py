@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from aggregator.pipeline import PageOutcome
     from aggregator.replay import ReplaySummary
     from aggregator.runner import RunOptions
+    from aggregator.store.retention import RetentionPolicy
     from aggregator.web.options import WebOptions
 
 __all__ = ["main"]
@@ -462,6 +463,7 @@ def _run_options(settings: Settings, *, refetch: bool = False) -> RunOptions:
         lease_seconds=settings.schedule_lease_seconds,
         sources_at_once=settings.schedule_sources_at_once,
         poll_seconds=settings.schedule_poll_seconds,
+        retention=retention_policy(settings),
     )
 
 
@@ -571,6 +573,56 @@ def reprocess_command(ctx: click.Context, yes: bool) -> None:
     with _database(ctx, writer=True) as (_engine, session):
         summary = reprocess(session, cluster_settings(settings), rules=_site_rules(settings))
     _print_summary(summary)
+    if summary.without_body:
+        click.echo(
+            f"kept {summary.without_body} articles as they were: their raw pages are past "
+            "retention.raw_days (they were given stories again)"
+        )
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """The ``retention.*`` settings; articles younger than the story window stay, since the
+    story stage still matches new articles against them."""
+    from aggregator.errors import ConfigError
+    from aggregator.store.retention import RetentionPolicy
+
+    article_days = settings.retention_article_days
+    if 0 < article_days < settings.cluster_window_days:
+        raise ConfigError(
+            f"retention.article_days must be 0 (keep) or at least cluster.window_days "
+            f"({settings.cluster_window_days:g}), not {article_days:g}"
+        )
+    return RetentionPolicy(
+        raw_days=settings.retention_raw_days,
+        log_days=settings.retention_log_days,
+        article_days=article_days,
+    )
+
+
+@cli.command("prune")
+@click.option("--dry-run", is_flag=True, help="Count what would be dropped; change nothing.")
+@click.pass_context
+@_fail_cleanly
+def prune_command(ctx: click.Context, dry_run: bool) -> None:
+    """Drop what the retention settings no longer keep, then give SQLite's space back.
+
+    The daemon does this daily by itself. On SQLite an older database (auto_vacuum off) is
+    rewritten once with VACUUM, which needs as much free disk as the file takes.
+    """
+    from aggregator.store.retention import prune, prune_counts, reclaim
+
+    policy = retention_policy(_settings(ctx))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with _database(ctx, writer=not dry_run) as (engine, session):
+        if dry_run:
+            counts = prune_counts(session, policy, now=now)
+        else:
+            counts = prune(session, policy, now=now)
+            space = reclaim(engine, convert=True)
+    for line in output.prune_lines(counts, policy, dry_run=dry_run):
+        click.echo(line)
+    if not dry_run:
+        click.echo(f"space: {space}")
 
 
 @cli.group("sources")

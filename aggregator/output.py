@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from aggregator.cycle import CycleReport
     from aggregator.models import CleanedArticle
     from aggregator.store.queries import ArticleView, StoryView
+    from aggregator.store.retention import PruneCounts, RetentionPolicy
     from aggregator.store.schema import SourceRow
     from aggregator.store.search import SearchPage
 
@@ -22,6 +23,7 @@ __all__ = [
     "article_text",
     "cycle_line",
     "isoformat",
+    "prune_lines",
     "search_records",
     "search_text",
     "source_record",
@@ -191,3 +193,22 @@ def search_text(page: SearchPage) -> str:
             lines.append(f"  - [{article.source}] {article.title}  {article.url}")
             lines.append(f"    {_one_line(snippet, 160)}")
     return "\n".join(lines)
+
+
+def prune_lines(counts: PruneCounts, policy: RetentionPolicy, *, dry_run: bool) -> list[str]:
+    """What a prune dropped (or, with --dry-run, would drop), one kind of row a line."""
+    verb = "would drop" if dry_run else "dropped"
+    stories = (
+        f"stories last updated over {policy.article_days:g} days ago: {counts.stories} "
+        f"(with {counts.articles} articles and their pages)"
+        if policy.article_days > 0
+        else "stories and articles: kept (retention.article_days = 0)"
+    )
+    return [
+        f"{verb}:",
+        f"  raw page bodies over {policy.raw_days:g} days old: {counts.bodies}",
+        f"  failed and skipped pages over {policy.log_days:g} days old: {counts.pages}",
+        f"  fetch log rows over {policy.log_days:g} days old: {counts.fetches}",
+        f"  {stories}",
+        f"  rows of processes gone for over a day: {counts.leases}",
+    ]

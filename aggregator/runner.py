@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TypeVar
@@ -30,7 +31,8 @@ from aggregator.fetch.options import FetchOptions
 from aggregator.fetch.politeness import HostLimiter
 from aggregator.models import SiteRules
 from aggregator.store.faults import store_fault
-from aggregator.store.leases import holder_id
+from aggregator.store.leases import acquire, holder_id, lease_holder
+from aggregator.store.retention import PruneCounts, RetentionPolicy, prune, reclaim
 from aggregator.store.work import ARTICLES, PAGES, release_pages, renew_claims
 from aggregator.work.extracting import ExtractWorker
 from aggregator.work.fetching import FetchWorker
@@ -48,6 +50,12 @@ T = TypeVar("T")
 
 #: Longest pause of a role whose work keeps failing (the database away for a while).
 MAX_PAUSE = 30.0
+#: The prune runs once per this many hours across every process sharing the database: the
+#: first to find the ``job:prune`` lease free takes it and keeps it that long.
+PRUNE_EVERY_HOURS = 20.0
+PRUNE_LEASE = "job:prune"
+#: Pause between two prune batches, so the stages' own writes get in between.
+PRUNE_BREATH = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,7 @@ class RunOptions:
     lease_seconds: float = 30.0
     sources_at_once: int = 8
     poll_seconds: float = 5.0
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
 class Runner:
@@ -227,6 +236,28 @@ class Runner:
         if self.stories is not None:
             self.stories.renew()
 
+    async def prune(self) -> PruneCounts | None:
+        """The daily retention prune, in a thread of its own and in small batches, so neither
+        the event loop nor the stages' writes wait on it; None when it was not this
+        process's turn."""
+        return await asyncio.to_thread(self._prune)
+
+    def _prune(self) -> PruneCounts | None:
+        now = self.clock().replace(tzinfo=None)
+        with self.engine.begin() as connection:
+            if lease_holder(connection, PRUNE_LEASE, now=now) is not None:
+                return None
+            hold = PRUNE_EVERY_HOURS * 3600
+            if not acquire(connection, PRUNE_LEASE, self.holder, now=now, seconds=hold):
+                return None
+        with Session(self.engine, expire_on_commit=False) as session:
+            counts = prune(
+                session, self.options.retention, now=now, between=lambda: time.sleep(PRUNE_BREATH)
+            )
+        space = reclaim(self.engine, convert=False)
+        log.info("stage=prune %s space=%r", _key_values(counts), space)
+        return counts
+
     async def guarded(
         self, stage: str, work: Awaitable[T], fallback: T, session: Session | None = None
     ) -> T:
@@ -266,3 +297,7 @@ class Runner:
         failures = self._failures[stage] = self._failures.get(stage, 0) + 1
         first = min(1.0, self.options.poll_seconds)
         await asyncio.sleep(min(first * 2 ** (failures - 1), MAX_PAUSE))
+
+
+def _key_values(counts: PruneCounts) -> str:
+    return " ".join(f"{name}={value}" for name, value in asdict(counts).items())

@@ -1,12 +1,12 @@
 """The daemon: the roles this process runs, each in a loop of its own, until SIGTERM/SIGINT.
 
 This is the only module that imports APScheduler (the stable 3.x line), which runs the periodic
-jobs: lease renewal (a third of ``schedule.lease_seconds``) and the story re-check (every
-``cluster.recheck_minutes``). The work itself comes from the database: due sources, pending
-pages and articles without a story are claimed by the role loops, which wake on new work
-(LISTEN/NOTIFY on PostgreSQL) or poll with backoff. A stop signal ends fetching and
-extraction after the unit in hand (each page is one transaction), then the story stage
-assigns what is pending and gives its role up.
+jobs: lease renewal (a third of ``schedule.lease_seconds``), the story re-check (every
+``cluster.recheck_minutes``) and the daily retention prune. The work itself comes from the
+database: due sources, pending pages and articles without a story are claimed by the role
+loops, which wake on new work (LISTEN/NOTIFY on PostgreSQL) or poll with backoff. A stop
+signal ends fetching and extraction after the unit in hand (each page is one transaction),
+then the story stage assigns what is pending and gives its role up.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -30,6 +30,9 @@ log = logging.getLogger("aggregator.scheduler")
 
 #: Seconds a stopping daemon lets running source cycles finish before cancelling them.
 STOP_GRACE = 10.0
+#: Minutes after start of the first look at the retention prune: not in the busy first
+#: cycle, but soon enough that a daemon restarted often still prunes.
+PRUNE_FIRST_MINUTES = 10.0
 
 
 async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
@@ -59,6 +62,16 @@ async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
         max_instances=1,
         coalesce=True,
     )
+    scheduler.add_job(
+        _prune,
+        "interval",
+        args=(runner,),
+        hours=1,  # each look is cheap; the job:prune lease makes the prune itself daily
+        next_run_time=datetime.now(UTC) + timedelta(minutes=PRUNE_FIRST_MINUTES),
+        id="prune",
+        max_instances=1,
+        coalesce=True,
+    )
     log.info("stage=scheduler roles=%s holder=%s started", ",".join(runner.roles), runner.holder)
     producers = []
     if runner.fetcher is not None:
@@ -83,6 +96,13 @@ def _renew(runner: Runner) -> None:
         runner.renew()
     except Exception as exc:  # the database may be away; the next renewal tries again
         runner.report("renew", exc)
+
+
+async def _prune(runner: Runner) -> None:
+    try:
+        await runner.prune()
+    except Exception as exc:  # the next hourly look tries again
+        runner.report("prune", exc)
 
 
 async def _fetch_loop(runner: Runner, stop: asyncio.Event) -> None:

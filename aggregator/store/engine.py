@@ -95,6 +95,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # Only takes effect before the first table exists (new databases), so that pruning can
+    # give space back (store.retention.reclaim); older files are converted by one VACUUM.
+    cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
     # WAL lets operators read while the daemon writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
