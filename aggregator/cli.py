@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -623,6 +623,50 @@ def prune_command(ctx: click.Context, dry_run: bool) -> None:
         click.echo(line)
     if not dry_run:
         click.echo(f"space: {space}")
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_fail_cleanly
+def status_command(ctx: click.Context, as_json: bool) -> None:
+    """Whether all is well: database, pending work, failing sources, processes and leases.
+
+    Exit status 1 when something needs attention (a source failing for long, work waiting
+    with no process for its stage, the database unreachable).
+    """
+    from aggregator.store.status import Thresholds, status
+
+    settings = _settings(ctx)
+    thresholds = Thresholds(settings.status_pending_minutes, settings.status_failing_hours)
+    try:
+        with _database(ctx) as (_engine, session):
+            report = status(
+                session, now=datetime.now(UTC).replace(tzinfo=None), thresholds=thresholds
+            )
+    except AggregatorError as exc:
+        _unreachable(str(exc), as_json)
+    except Exception as exc:
+        fault = _store_fault(exc)
+        if fault is None:
+            raise
+        _unreachable(str(fault), as_json)
+    click.echo(
+        json.dumps(output.status_record(report), indent=2)
+        if as_json
+        else output.status_text(report)
+    )
+    if report.problems:
+        sys.exit(1)
+
+
+def _unreachable(reason: str, as_json: bool) -> NoReturn:
+    problem = f"database: {reason}"
+    if as_json:
+        click.echo(json.dumps({"ok": False, "problems": [problem]}, indent=2))
+    else:
+        click.echo(f"status: needs attention\n  ! {problem}")
+    sys.exit(1)
 
 
 @cli.group("sources")

@@ -34,6 +34,7 @@ from aggregator.store.faults import store_fault
 from aggregator.store.leases import acquire, holder_id, lease_holder
 from aggregator.store.retention import PruneCounts, RetentionPolicy, prune, reclaim
 from aggregator.store.work import ARTICLES, PAGES, release_pages, renew_claims
+from aggregator.store.workers import announce, retire
 from aggregator.work.extracting import ExtractWorker
 from aggregator.work.fetching import FetchWorker
 from aggregator.work.hosts import DatabaseHostGate
@@ -104,6 +105,7 @@ class Runner:
         self.on_fatal: Callable[[], object] = lambda: None
 
     async def __aenter__(self) -> Runner:
+        self._announce()
         self.wakeup.listen(self.engine)
         if "fetch" in self.roles:
             self.fetcher = self._fetch_worker()
@@ -179,6 +181,7 @@ class Runner:
             if self.extractor is not None:
                 session = self.extractor.session
                 await self._quietly("extract", lambda: release_pages(session, self.holder))
+            await self._quietly("stop", self._retire)
         finally:
             self.wakeup.close()
             if self.fetcher is not None:
@@ -188,6 +191,18 @@ class Runner:
             self._thread.shutdown(wait=True)
             for session in self._sessions:
                 session.close()
+
+    def _announce(self) -> None:
+        """Renew this process's claims and its ``worker:`` rows (see store.workers)."""
+        now = self.clock().replace(tzinfo=None)
+        seconds = self.options.lease_seconds
+        with self.engine.begin() as connection:
+            renew_claims(connection, self.holder, now=now, seconds=seconds)
+            announce(connection, self.holder, self.roles, now=now, seconds=seconds)
+
+    def _retire(self) -> None:
+        with self.engine.begin() as connection:
+            retire(connection, self.holder, self.roles)
 
     async def _quietly(
         self, stage: str, call: Callable[[], object], *, story_thread: bool = False
@@ -230,9 +245,7 @@ class Runner:
     def renew(self) -> None:
         """Extend every lease this process holds (a periodic job while it runs); on its own
         connection, so it never commits a role's half-done work."""
-        now = self.clock().replace(tzinfo=None)
-        with self.engine.begin() as connection:
-            renew_claims(connection, self.holder, now=now, seconds=self.options.lease_seconds)
+        self._announce()
         if self.stories is not None:
             self.stories.renew()
 

@@ -169,6 +169,16 @@ SETTINGS: tuple[Setting, ...] = (
         "days after its last update a story is kept with its articles and pages; 0 keeps "
         "them forever, else at least cluster.window_days",
     ),
+    Setting(
+        "status.pending_minutes",
+        15.0,
+        "minutes work may wait with no live process for its stage before status complains",
+    ),
+    Setting(
+        "status.failing_hours",
+        24.0,
+        "hours a source may keep failing before status complains",
+    ),
     Setting("web.host", "127.0.0.1", "address `aggregator web` listens on; also --host"),
     Setting("web.port", 8080, "port `aggregator web` listens on; also --port"),
     Setting(
@@ -247,6 +257,8 @@ class Settings:
     retention_raw_days: float = 90.0
     retention_log_days: float = 30.0
     retention_article_days: float = 0.0
+    status_pending_minutes: float = 15.0
+    status_failing_hours: float = 24.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public: bool = False
