@@ -95,9 +95,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # Only takes effect before the first table exists (new databases), so that pruning can
-    # give space back (store.retention.reclaim); older files are converted by one VACUUM.
-    cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
+    # So that pruning can give space back (store.retention.reclaim). Only a database without
+    # tables takes it (older files are converted by one VACUUM), and setting it asks for the
+    # write lock even when nothing changes: on every connection it would make readers wait
+    # for the daemon's writes.
+    if cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
     # WAL lets operators read while the daemon writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -106,3 +106,18 @@ def test_a_full_disk_stops_replay_with_one_line_and_an_intact_database(tiny_disk
     assert result.stderr.startswith("error: store: the disk holding the database is full")
     assert result.stderr.count("\n") == 1
     assert integrity(tiny_disk) == ("ok", 0)
+
+
+def test_readers_do_not_wait_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    open_database(f"sqlite:///{path}").dispose()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = CliRunner().invoke(cli, ["--database", f"sqlite:///{path}?timeout=0.5", "status"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(path) as connection:  # a new database reclaims space as it prunes
+        assert connection.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
