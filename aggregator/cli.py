@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from aggregator.pipeline import PageOutcome
     from aggregator.replay import ReplaySummary
     from aggregator.runner import RunOptions
+    from aggregator.store.retention import RetentionPolicy
     from aggregator.web.options import WebOptions
 
 __all__ = ["main"]
@@ -57,8 +58,23 @@ def _fail_cleanly(func: F) -> F:
         except AggregatorError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except Exception as exc:
+            fault = _store_fault(exc)
+            if fault is None:
+                raise
+            click.echo(f"error: {fault}", err=True)
+            sys.exit(2)
 
     return cast(F, wrapper)
+
+
+def _store_fault(exc: Exception) -> AggregatorError | None:
+    """A locked SQLite file, a full disk or a dropped connection, named in one line."""
+    if "sqlalchemy" not in sys.modules:  # no database was touched: not a database fault
+        return None
+    from aggregator.store.faults import store_fault
+
+    return store_fault(exc)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -459,6 +475,7 @@ def _run_options(settings: Settings, *, refetch: bool = False) -> RunOptions:
         lease_seconds=settings.schedule_lease_seconds,
         sources_at_once=settings.schedule_sources_at_once,
         poll_seconds=settings.schedule_poll_seconds,
+        retention=retention_policy(settings),
     )
 
 
@@ -550,6 +567,8 @@ async def _serve(engine: Engine, options: RunOptions, roles: tuple[str, ...]) ->
 
     async with Runner(engine, options, roles=roles) as runner:
         await serve(runner)
+    if runner.fatal is not None:  # stopped by a fault a restart alone cannot cure
+        raise runner.fatal
 
 
 @cli.command("reprocess")
@@ -566,6 +585,100 @@ def reprocess_command(ctx: click.Context, yes: bool) -> None:
     with _database(ctx, writer=True, stories=True) as (_engine, session):
         summary = reprocess(session, cluster_settings(settings), rules=_site_rules(settings))
     _print_summary(summary)
+    if summary.without_body:
+        click.echo(
+            f"kept {summary.without_body} articles as they were: their raw pages are past "
+            "retention.raw_days (they were given stories again)"
+        )
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """The ``retention.*`` settings; articles younger than the story window stay, since the
+    story stage still matches new articles against them."""
+    from aggregator.errors import ConfigError
+    from aggregator.store.retention import RetentionPolicy
+
+    article_days = settings.retention_article_days
+    if 0 < article_days < settings.cluster_window_days:
+        raise ConfigError(
+            f"retention.article_days must be 0 (keep) or at least cluster.window_days "
+            f"({settings.cluster_window_days:g}), not {article_days:g}"
+        )
+    return RetentionPolicy(
+        raw_days=settings.retention_raw_days,
+        log_days=settings.retention_log_days,
+        article_days=article_days,
+    )
+
+
+@cli.command("prune")
+@click.option("--dry-run", is_flag=True, help="Count what would be dropped; change nothing.")
+@click.pass_context
+@_fail_cleanly
+def prune_command(ctx: click.Context, dry_run: bool) -> None:
+    """Drop what the retention settings no longer keep, then give SQLite's space back.
+
+    The daemon does this daily by itself. On SQLite an older database (auto_vacuum off) is
+    rewritten once with VACUUM, which needs as much free disk as the file takes.
+    """
+    from aggregator.store.retention import prune, prune_counts, reclaim
+
+    policy = retention_policy(_settings(ctx))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with _database(ctx, writer=not dry_run) as (engine, session):
+        if dry_run:
+            counts = prune_counts(session, policy, now=now)
+        else:
+            counts = prune(session, policy, now=now)
+            space = reclaim(engine, convert=True)
+    for line in output.prune_lines(counts, policy, dry_run=dry_run):
+        click.echo(line)
+    if not dry_run:
+        click.echo(f"space: {space}")
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_fail_cleanly
+def status_command(ctx: click.Context, as_json: bool) -> None:
+    """Whether all is well: database, pending work, failing sources, processes and leases.
+
+    Exit status 1 when something needs attention (a source failing for long, work waiting
+    with no process for its stage, the database unreachable).
+    """
+    from aggregator.store.status import Thresholds, status
+
+    settings = _settings(ctx)
+    thresholds = Thresholds(settings.status_pending_minutes, settings.status_failing_hours)
+    try:
+        with _database(ctx) as (_engine, session):
+            report = status(
+                session, now=datetime.now(UTC).replace(tzinfo=None), thresholds=thresholds
+            )
+    except AggregatorError as exc:
+        _unreachable(str(exc), as_json)
+    except Exception as exc:
+        fault = _store_fault(exc)
+        if fault is None:
+            raise
+        _unreachable(str(fault), as_json)
+    click.echo(
+        json.dumps(output.status_record(report), indent=2)
+        if as_json
+        else output.status_text(report)
+    )
+    if report.problems:
+        sys.exit(1)
+
+
+def _unreachable(reason: str, as_json: bool) -> NoReturn:
+    problem = f"database: {reason}"
+    if as_json:
+        click.echo(json.dumps({"ok": False, "problems": [problem]}, indent=2))
+    else:
+        click.echo(f"status: needs attention\n  ! {problem}")
+    sys.exit(1)
 
 
 @cli.group("sources")

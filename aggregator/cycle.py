@@ -21,6 +21,7 @@ from aggregator.fetch.feeds import discover_feeds, parse_feed
 from aggregator.fetch.links import discover_article_links
 from aggregator.fetch.sitemaps import SitemapWalk, parse_sitemap
 from aggregator.models import FeedItem, FetchResult, Source
+from aggregator.store.faults import in_transaction
 from aggregator.store.fetches import (
     FetchRecord,
     known_urls,
@@ -101,14 +102,19 @@ class SourceCycle:
         report.discovered = len(items)
 
         def arrived(outcome: CrawlOutcome) -> None:
-            self._log_fetch(outcome, "page", source_id, report)
-            stored = False
-            if outcome.result is not None and not outcome.result.not_modified:
-                report.fetched += 1
-                stored = self._store(outcome.result, source_id, report)
-            self.session.commit()
-            if stored and self.on_stored is not None:
-                self.on_stored()
+            self._count(outcome, "page", report)
+            fresh = outcome.result is not None and not outcome.result.not_modified
+            report.fetched += int(fresh)
+            # The page is in memory: a connection lost while storing it costs a retry, not
+            # the page (the fetch log row and the page share the transaction).
+            page_id = in_transaction(
+                self.session, lambda: self._store(outcome, source_id), stage="fetch"
+            )
+            if page_id is not None:
+                report.stored += 1
+                report.page_ids.append(page_id)
+                if self.on_stored is not None:
+                    self.on_stored()
 
         await self.crawler.crawl(wanted, on_outcome=arrived)
         if len(fresh) <= self.max_articles:
@@ -119,14 +125,16 @@ class SourceCycle:
         self.session.commit()
         return report
 
-    def _store(self, result: FetchResult, source_id: int | None, report: CycleReport) -> bool:
+    def _store(self, outcome: CrawlOutcome, source_id: int | None) -> int | None:
+        """The fetch log row and, for a new body, the pending page; returns the page's id."""
+        record_fetch(self.session, _fetch_record(outcome, "page", source_id, self.clock()))
+        result = outcome.result
+        if result is None or result.not_modified:
+            return None
         page_id = store_fetched(self.session, _page_record(result, source_id))
-        if page_id is None:
-            return False
-        notify(self.session, PAGES)
-        report.stored += 1
-        report.page_ids.append(page_id)
-        return True
+        if page_id is not None:
+            notify(self.session, PAGES)
+        return page_id
 
     def _new_urls(self, items: Iterable[FeedItem]) -> list[str]:
         """Canonical URLs not stored yet (all with ``refetch``), newest first."""
@@ -201,7 +209,8 @@ class SourceCycle:
         ask_again = not conditional or self.refetch
         etag, modified = (None, None) if ask_again else load_validators(self.session, url)
         outcome = await self.crawler.fetch(CrawlRequest(url, etag=etag, last_modified=modified))
-        self._log_fetch(outcome, kind, source_id, report)
+        self._count(outcome, kind, report)
+        record_fetch(self.session, _fetch_record(outcome, kind, source_id, self.clock()))
         result = outcome.result
         if result is not None and conditional:
             # Saved when the cycle has stored the pages this response listed (see ``run``):
@@ -209,9 +218,7 @@ class SourceCycle:
             report.validators.append((url, result.etag, result.last_modified))
         return result
 
-    def _log_fetch(
-        self, outcome: CrawlOutcome, kind: str, source_id: int | None, report: CycleReport
-    ) -> None:
+    def _count(self, outcome: CrawlOutcome, kind: str, report: CycleReport) -> None:
         report.requests += 1
         result, error = outcome.result, outcome.error
         if result is not None and result.not_modified:
@@ -220,7 +227,6 @@ class SourceCycle:
             report.errors.append(str(error))
             report.retry_after = max(report.retry_after or 0.0, outcome.retry_after or 0.0) or None
             log.warning("stage=fetch kind=%s url=%s error=%s", kind, outcome.url, error)
-        record_fetch(self.session, _fetch_record(outcome, kind, source_id, self.clock()))
 
 
 def _fetch_record(

@@ -3,6 +3,9 @@
     AggregatorError
     ├── ConfigError            malformed configuration or settings
     ├── StoreError             the database cannot be reached or migrated
+    │   ├── ConnectionLost     the connection dropped (server restart, killed backend)
+    │   ├── DatabaseBusy       SQLite stayed locked by another writer past the busy timeout
+    │   └── DiskFull           no room left to write (the transaction was rolled back)
     ├── QueryError             a search query that cannot be searched for (told to the reader)
     ├── FetchError             anything that stopped a page from arriving
     │   ├── FetchTimeout
@@ -27,7 +30,10 @@ __all__ = [
     "Blocked",
     "ConfigError",
     "ConnectError",
+    "ConnectionLost",
     "ContentTypeError",
+    "DatabaseBusy",
+    "DiskFull",
     "ExtractError",
     "FetchError",
     "FetchTimeout",
@@ -57,6 +63,22 @@ class ConfigError(AggregatorError):
 class StoreError(AggregatorError):
     stage = "store"
     kind = "store"
+
+
+class ConnectionLost(StoreError):
+    """Transient: the work in hand is retried on a new connection."""
+
+    kind = "connection_lost"
+
+
+class DatabaseBusy(StoreError):
+    kind = "busy"
+
+
+class DiskFull(StoreError):
+    """Not transient: retrying fills the log, so the daemon stops and says why."""
+
+    kind = "disk_full"
 
 
 class QueryError(AggregatorError):

@@ -14,17 +14,22 @@ if TYPE_CHECKING:
     from aggregator.cycle import CycleReport
     from aggregator.models import CleanedArticle
     from aggregator.store.queries import ArticleView, StoryView
+    from aggregator.store.retention import PruneCounts, RetentionPolicy
     from aggregator.store.schema import SourceRow
     from aggregator.store.search import SearchPage
+    from aggregator.store.status import Status
 
 __all__ = [
     "article_record",
     "article_text",
     "cycle_line",
     "isoformat",
+    "prune_lines",
     "search_records",
     "search_text",
     "source_record",
+    "status_record",
+    "status_text",
     "story_record",
     "story_text",
 ]
@@ -191,3 +196,97 @@ def search_text(page: SearchPage) -> str:
             lines.append(f"  - [{article.source}] {article.title}  {article.url}")
             lines.append(f"    {_one_line(snippet, 160)}")
     return "\n".join(lines)
+
+
+def prune_lines(counts: PruneCounts, policy: RetentionPolicy, *, dry_run: bool) -> list[str]:
+    """What a prune dropped (or, with --dry-run, would drop), one kind of row a line."""
+    verb = "would drop" if dry_run else "dropped"
+    stories = (
+        f"stories last updated over {policy.article_days:g} days ago: {counts.stories} "
+        f"(with {counts.articles} articles and their pages)"
+        if policy.article_days > 0
+        else "stories and articles: kept (retention.article_days = 0)"
+    )
+    return [
+        f"{verb}:",
+        f"  raw page bodies over {policy.raw_days:g} days old: {counts.bodies}",
+        f"  failed and skipped pages over {policy.log_days:g} days old: {counts.pages}",
+        f"  fetch log rows over {policy.log_days:g} days old: {counts.fetches}",
+        f"  {stories}",
+        f"  rows of processes gone for over a day: {counts.leases}",
+    ]
+
+
+def status_record(report: Status) -> dict[str, Any]:
+    """``aggregator status --json``."""
+    return {
+        "ok": not report.problems,
+        "problems": list(report.problems),
+        "database": {"backend": report.backend, "size_bytes": report.size_bytes},
+        "rows": report.rows,
+        "pages_by_outcome": report.figures.pages_by_outcome,
+        "pending": {
+            stage: {"count": count, "oldest": isoformat(report.oldest_pending.get(stage))}
+            for stage, count in _pending(report).items()
+        },
+        "failing_sources": [
+            {
+                "name": s.name,
+                "failures": s.failures,
+                "since": isoformat(s.since),
+                "last_error": s.last_error,
+            }
+            for s in report.failing
+        ],
+        "last_fetch": isoformat(report.last_fetch),
+        "fetches_last_hour": report.fetches_last_hour,
+        "fetch_errors_last_hour": report.figures.fetch_errors_last_hour,
+        "next_runs": [{"source": n, "at": isoformat(at)} for n, at in report.next_runs],
+        "workers": report.workers,
+        "leases": [
+            {"name": h.name, "holder": h.holder, "until": isoformat(h.until), "live": h.live}
+            for h in report.leases
+        ],
+    }
+
+
+def _pending(report: Status) -> dict[str, int]:
+    work = report.pending
+    return {"fetch": work.fetch, "extract": work.extract, "stories": work.stories}
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
+
+
+def status_text(report: Status) -> str:
+    """One screen: the verdict first, then the figures behind it."""
+    lines = ["status: all is well" if not report.problems else "status: needs attention"]
+    lines += [f"  ! {problem}" for problem in report.problems]
+    rows = ", ".join(f"{name} {count}" for name, count in report.rows.items())
+    lines += [
+        f"database: {report.backend}, {report.size_bytes / 1e6:.1f} MB; rows: {rows}",
+        "pending: "
+        + ", ".join(
+            f"{stage} {count} (oldest {_when(report.oldest_pending.get(stage))})"
+            for stage, count in _pending(report).items()
+        ),
+        f"last fetch: {_when(report.last_fetch)} UTC; {report.fetches_last_hour} requests in "
+        f"the last hour, errors: {_kinds(report.figures.fetch_errors_last_hour)}",
+        "next runs: " + (", ".join(f"{n} {_when(at)}" for n, at in report.next_runs) or "-"),
+        "processes: "
+        + (", ".join(f"{role} {len(h)}" for role, h in sorted(report.workers.items())) or "none"),
+    ]
+    lines += [
+        f"failing: {s.name} since {_when(s.since)} ({s.failures}x): {_one_line(s.last_error, 80)}"
+        for s in report.failing
+    ]
+    lines += [
+        f"lease: {h.name} held by {h.holder} until {_when(h.until)}{'' if h.live else ' (expired)'}"
+        for h in report.leases
+    ]
+    return "\n".join(lines)
+
+
+def _kinds(counts: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "none"

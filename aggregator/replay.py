@@ -50,6 +50,8 @@ class ReplaySummary:
     failed: int
     stories: int
     failures: tuple[PageOutcome, ...]
+    # reprocess only: articles kept as they were, their raw page body gone (retention)
+    without_body: int = 0
 
 
 def page_from_file(path: Path, fetched_at: datetime | None = None) -> PageInput:

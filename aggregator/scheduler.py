@@ -1,12 +1,12 @@
 """The daemon: the roles this process runs, each in a loop of its own, until SIGTERM/SIGINT.
 
 This is the only module that imports APScheduler (the stable 3.x line), which runs the periodic
-jobs: lease renewal (a third of ``schedule.lease_seconds``) and the story re-check (every
-``cluster.recheck_minutes``). The work itself comes from the database: due sources, pending
-pages and articles without a story are claimed by the role loops, which wake on new work
-(LISTEN/NOTIFY on PostgreSQL) or poll with backoff. A stop signal ends fetching and
-extraction after the unit in hand (each page is one transaction), then the story stage
-assigns what is pending and gives its role up.
+jobs: lease renewal (a third of ``schedule.lease_seconds``), the story re-check (every
+``cluster.recheck_minutes``) and the daily retention prune. The work itself comes from the
+database: due sources, pending pages and articles without a story are claimed by the role
+loops, which wake on new work (LISTEN/NOTIFY on PostgreSQL) or poll with backoff. A stop
+signal ends fetching and extraction after the unit in hand (each page is one transaction),
+then the story stage assigns what is pending and gives its role up.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -34,12 +34,18 @@ STOP_GRACE = 10.0
 #: Least seconds between two full re-checks the story stage runs when it has caught up: a
 #: steady trickle of articles would otherwise re-check the whole window after each one.
 SETTLE_SECONDS = 5.0
+#: Minutes after start of the first look at the retention prune: not in the busy first
+#: cycle, but soon enough that a daemon restarted often still prunes.
+PRUNE_FIRST_MINUTES = 10.0
 
 
 async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
     """Run the runner's roles until ``stop`` is set or a signal arrives."""
     stop = stop or asyncio.Event()
     _install_signal_handlers(stop)
+    loop = asyncio.get_running_loop()
+    # From the renewal job's thread too, hence thread-safe.
+    runner.on_fatal = lambda: loop.call_soon_threadsafe(stop.set)
     recheck_due = asyncio.Event()
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.start()
@@ -57,6 +63,16 @@ async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
         "interval",
         minutes=runner.options.cluster.recheck_minutes,
         id="recheck",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _prune,
+        "interval",
+        args=(runner,),
+        hours=1,  # each look is cheap; the job:prune lease makes the prune itself daily
+        next_run_time=datetime.now(UTC) + timedelta(minutes=PRUNE_FIRST_MINUTES),
+        id="prune",
         max_instances=1,
         coalesce=True,
     )
@@ -82,8 +98,15 @@ async def serve(runner: Runner, *, stop: asyncio.Event | None = None) -> None:
 def _renew(runner: Runner) -> None:
     try:
         runner.renew()
-    except Exception:  # the database may be away; the next renewal tries again
-        log.exception("stage=renew error=unexpected")
+    except Exception as exc:  # the database may be away; the next renewal tries again
+        runner.report("renew", exc)
+
+
+async def _prune(runner: Runner) -> None:
+    try:
+        await runner.prune()
+    except Exception as exc:  # the next hourly look tries again
+        runner.report("prune", exc)
 
 
 async def _fetch_loop(runner: Runner, stop: asyncio.Event) -> None:
@@ -106,9 +129,10 @@ async def _fetch_loop(runner: Runner, stop: asyncio.Event) -> None:
                 "fetch", _next_due(runner), runner.options.poll_seconds, fetcher.session
             )
             pause = min(max(pause, 0.05), due + 0.05, runner.options.poll_seconds)
-        running = await _wait_some(running, stop, pause)
+        running = await _wait_some(runner, running, stop, pause)
     if running:
-        _done, pending = await asyncio.wait(running, timeout=STOP_GRACE)
+        done, pending = await asyncio.wait(running, timeout=STOP_GRACE)
+        _report_failures(runner, done)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -125,16 +149,20 @@ async def _next_due(runner: Runner) -> float:
 
 
 async def _wait_some(
-    running: set[asyncio.Task[object]], stop: asyncio.Event, pause: float
+    runner: Runner, running: set[asyncio.Task[object]], stop: asyncio.Event, pause: float
 ) -> set[asyncio.Task[object]]:
     """Wait until a cycle ends, a stop, or ``pause`` seconds; return the cycles still running."""
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({*running, stopping}, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
-    for task in [t for t in running if t.done()]:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("stage=fetch error=%r", task.exception())
+    _report_failures(runner, {t for t in running if t.done()})
     return {t for t in running if not t.done()}
+
+
+def _report_failures(runner: Runner, done: set[asyncio.Task[object]]) -> None:
+    for task in done:
+        if not task.cancelled() and (failure := task.exception()) is not None:
+            runner.report("fetch", failure)
 
 
 async def _extract_loop(runner: Runner, stop: asyncio.Event) -> None:

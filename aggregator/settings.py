@@ -153,6 +153,32 @@ SETTINGS: tuple[Setting, ...] = (
         "body cosine above which a later article is a rewrite of an earlier one",
     ),
     Setting("cluster.time_scale_days", 0.5, "half-width in days of the time kernel around a story"),
+    Setting(
+        "retention.raw_days",
+        90.0,
+        "days a page's raw body is kept (for reprocess); then dropped, the article stays",
+    ),
+    Setting(
+        "retention.log_days",
+        30.0,
+        "days failed and skipped pages and the fetch log are kept",
+    ),
+    Setting(
+        "retention.article_days",
+        0.0,
+        "days after its last update a story is kept with its articles and pages; 0 keeps "
+        "them forever, else at least cluster.window_days",
+    ),
+    Setting(
+        "status.pending_minutes",
+        15.0,
+        "minutes work may wait with no live process for its stage before status complains",
+    ),
+    Setting(
+        "status.failing_hours",
+        24.0,
+        "hours a source may keep failing before status complains",
+    ),
     Setting("web.host", "127.0.0.1", "address `aggregator web` listens on; also --host"),
     Setting("web.port", 8080, "port `aggregator web` listens on; also --port"),
     Setting(
@@ -228,6 +254,11 @@ class Settings:
     cluster_near_duplicate_bits: int = 3
     cluster_near_duplicate_cosine: float = 0.9
     cluster_time_scale_days: float = 0.5
+    retention_raw_days: float = 90.0
+    retention_log_days: float = 30.0
+    retention_article_days: float = 0.0
+    status_pending_minutes: float = 15.0
+    status_failing_hours: float = 24.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public: bool = False

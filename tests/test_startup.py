@@ -107,8 +107,9 @@ def test_help_and_settings_load_no_stage_and_no_database(
         (["sources", "list"], "example"),
         (["stories", "--limit", "3"], "articles"),
         (["story", "{story}"], "story {story}:"),
+        (["status"], "status: all is well"),
     ],
-    ids=["sources-list", "stories", "story"],
+    ids=["sources-list", "stories", "story", "status"],
 )
 def test_database_readers_load_no_crawler_cleaner_or_alembic(
     args: list[str], expected: str, database: tuple[str, int], tmp_path: Path

@@ -70,8 +70,15 @@ def connect(url: str) -> Engine:
         raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
 
 
+#: Seconds a SQLite write waits for another process's write to end before failing with
+#: "database is locked"; ``?timeout=N`` in the URL overrides it.
+SQLITE_BUSY_TIMEOUT = 30.0
+
+
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30})
+    given = make_url(url).query.get("timeout")
+    connect_args = {} if given else {"timeout": SQLITE_BUSY_TIMEOUT}
+    engine = create_engine(url, connect_args=connect_args)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -88,6 +95,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # So that pruning can give space back (store.retention.reclaim). Only a database without
+    # tables takes it (older files are converted by one VACUUM), and setting it asks for the
+    # write lock even when nothing changes: on every connection it would make readers wait
+    # for the daemon's writes.
+    if cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
     # WAL lets operators read while the daemon writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

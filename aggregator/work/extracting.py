@@ -20,11 +20,13 @@ from aggregator.models import SiteRules
 from aggregator.pipeline import (
     Extraction,
     PageInput,
+    PageOutcome,
     extract_page,
     publication_order,
     store_verdict,
     stored_page_input,
 )
+from aggregator.store.faults import in_transaction, store_fault
 from aggregator.store.schema import Page, SourceRow
 from aggregator.store.work import ARTICLES, claim_pages, keep_page_claim, notify
 
@@ -116,21 +118,24 @@ class ExtractWorker:
         return await asyncio.get_running_loop().run_in_executor(self.pool, extract_page, page)
 
     def _store(self, page_id: int, page: PageInput, extraction: Extraction) -> None:
-        try:
+        def write() -> PageOutcome | None:
             if not keep_page_claim(self.session, page_id, self.holder):
-                self.session.rollback()
-                log.warning(
-                    "stage=extract page=%s error=claim lost, left to its new holder", page_id
-                )
-                return
+                return None
             outcome = store_verdict(self.session, page, extraction)
             if outcome.article_id is not None:
                 notify(self.session, ARTICLES)
-            self.session.commit()
-        except Exception:
-            # The claim runs out and another look retries the page; the batch goes on.
-            self.session.rollback()
+            return outcome
+
+        try:
+            outcome = in_transaction(self.session, write, stage="extract")
+        except Exception as exc:
+            if store_fault(exc) is not None:
+                raise  # the database is away or full: the role pauses (see Runner.guarded)
+            # A bug on this page: its claim runs out and another look retries it; the batch
+            # goes on.
             log.exception("stage=extract page=%s url=%s error=store failed", page_id, page.url)
             return
-        if outcome.article_id is not None and self.on_article is not None:
+        if outcome is None:
+            log.warning("stage=extract page=%s error=claim lost, left to its new holder", page_id)
+        elif outcome.article_id is not None and self.on_article is not None:
             self.on_article()

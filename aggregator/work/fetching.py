@@ -9,6 +9,7 @@ worker carries on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -50,9 +51,13 @@ class FetchWorker:
         self.lease_seconds = lease_seconds
         self.at_once = at_once
         self.clock = clock
+        # Sources whose cycle failed with the database away, to release at the next claim.
+        self.unreleased: set[int] = set()
 
     def claim(self, limit: int, names: tuple[str, ...] = ()) -> list[tuple[int, str]]:
         """Lease up to ``limit`` due sources (or the named ones, due or not)."""
+        if self.unreleased:
+            self._release_failed()
         return claim_sources(
             self.session,
             self.holder,
@@ -65,19 +70,43 @@ class FetchWorker:
     async def run_source(self, source_id: int, name: str) -> CycleReport:
         """One leased source's cycle, its health recorded and its lease released."""
         started = self.clock()
-        row = self.session.get(SourceRow, source_id)
-        if row is None:
-            return CycleReport(source=name, errors=[f"no source named {name}"])
-        source: Source = source_model(row)
+        try:
+            row = self.session.get(SourceRow, source_id)
+            if row is None:
+                return CycleReport(source=name, errors=[f"no source named {name}"])
+            source: Source = source_model(row)
+            report = await self._cycle(source, source_id)
+            self._record_health(source_id, source, report, started)
+        except Exception:
+            # A database failure mid-cycle: the source goes back as it was (still due), so
+            # the next claim runs it again; what was stored stays and is not fetched twice.
+            self._give_back(source_id)
+            raise
+        return report
+
+    async def _cycle(self, source: Source, source_id: int) -> CycleReport:
         try:
             report = await self.cycle.run(source, source_id)
         except AggregatorError as exc:
             self.session.rollback()
-            report = CycleReport(source=name, errors=[str(exc)], requests=1)
-        finally:
-            self.session.commit()
-        self._record_health(source_id, source, report, started)
+            report = CycleReport(source=source.name, errors=[str(exc)], requests=1)
+        self.session.commit()
         return report
+
+    def _give_back(self, source_id: int) -> None:
+        """Release a source whose cycle failed, now or (database away) at the next claim:
+        left leased, the renewal job would keep it ours and never due again."""
+        with contextlib.suppress(Exception):
+            self.session.rollback()
+        self.unreleased.add(source_id)
+        with contextlib.suppress(Exception):
+            self._release_failed()
+
+    def _release_failed(self) -> None:
+        for source_id in sorted(self.unreleased):
+            release_source(self.session, source_id, self.holder)
+        self.session.commit()
+        self.unreleased.clear()
 
     async def run_named(self, names: tuple[str, ...] = ()) -> list[CycleReport]:
         """One cycle over the named sources (every enabled one when none), for ``fetch``.
