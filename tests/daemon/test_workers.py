@@ -158,6 +158,7 @@ def test_three_daemons_share_the_work_and_survive_a_sigkill(
                     ~Story.id.in_(select(Article.story_id).where(Article.story_id.is_not(None)))
                 )
             )
+        daemons.stop_all()  # a clean stop ends with the story stage's full re-check
         one_process = tmp_path / "one.toml"
         reference = f"sqlite:///{tmp_path / 'one.db'}"
         assert fetch(reference, tls_site.config(one_process, delay=0.3))[0] == 0
