@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, defer
 
 from aggregator.store.filters import Filters
 from aggregator.store.schema import Article, Page, Story
@@ -73,12 +74,12 @@ def latest_stories(session: Session, limit: int = 20) -> list[StoryView]:
     return [_story_view(story, coverage.get(story.id, ())) for story in stories]
 
 
-def story_detail(session: Session, story_id: int) -> StoryView | None:
-    """One story with every article, texts and removal audit included."""
+def story_detail(session: Session, story_id: int, *, with_text: bool = True) -> StoryView | None:
+    """One story with every article; texts and removal audit unless ``with_text`` is False."""
     story = session.get(Story, story_id)
     if story is None:
         return None
-    coverage = _coverage(session, [story.id], with_text=True)
+    coverage = _coverage(session, [story.id], with_text=with_text)
     return _story_view(story, coverage.get(story.id, ()))
 
 
@@ -104,6 +105,7 @@ def _coverage(
         .outerjoin(original, Article.duplicate_of == original.id)
         .where(Article.story_id.in_(story_ids))
         .order_by(func.coalesce(Article.published_at, Article.first_seen), Article.id)
+        .options(*_unread(with_text))
     )
     grouped: dict[int, list[ArticleView]] = {}
     for article, original_url in rows:
@@ -112,6 +114,15 @@ def _coverage(
             _article_view(article, original_url, with_text=with_text)
         )
     return grouped
+
+
+def _unread(with_text: bool) -> list[Any]:
+    """Columns a view does not show stay in the database: a big story's texts and the
+    clustering blobs are most of its bytes (issue 11)."""
+    unread = [defer(Article.features)]
+    if not with_text:
+        unread += [defer(Article.text), defer(Article.removals)]
+    return unread
 
 
 def _article_view(article: Article, original_url: str | None, *, with_text: bool) -> ArticleView:
@@ -170,6 +181,7 @@ def articles_page(
         .where(*filters.clauses())
         .order_by(Article.id.desc())
         .limit(limit)
+        .options(*_unread(with_text=False))
     )
     if before_id is not None:
         query = query.where(Article.id < before_id)
@@ -183,5 +195,6 @@ def article_detail(session: Session, article_id: int) -> ArticleView | None:
         select(Article, original.url)
         .outerjoin(original, Article.duplicate_of == original.id)
         .where(Article.id == article_id)
+        .options(*_unread(with_text=True))
     ).one_or_none()
     return None if row is None else _article_view(row[0], row[1], with_text=True)

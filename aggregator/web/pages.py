@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from aggregator.store.filters import Filters
 from aggregator.store.frontpage import front_page
-from aggregator.store.queries import articles_page, story_detail
+from aggregator.store.queries import article_detail, articles_page, story_detail
 from aggregator.store.search import search
 from aggregator.store.sources import find_source, list_sources
 from aggregator.store.stories import resolve_story
@@ -19,11 +19,12 @@ from aggregator.web.context import PRINTABLE, Reader, ReaderFilters, site
 from aggregator.web.errors import NotFound
 from aggregator.web.rendering import threads
 
-__all__ = ["StoryId", "page_routes", "resolved_story"]
+__all__ = ["ArticleId", "StoryId", "page_routes", "resolved_story"]
 
 # Story ids are database integers: larger numbers are no story, not an overflow.
 StoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="story id")]
 PageNumber = Annotated[int, Query(ge=1, le=10_000, description="page, from 1")]
+ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
 SearchText = Annotated[str, Query(max_length=10_000, description="search words")]
 
 
@@ -78,7 +79,9 @@ def page_routes(templates: Jinja2Templates) -> APIRouter:
         current = resolved_story(session, story_id)
         if current != story_id:
             return RedirectResponse(f"/stories/{current}", status_code=301)
-        found = story_detail(session, current)
+        # Texts are read on their own page (/articles/ID): a big story's texts made its page
+        # a megabyte that took longer to build and send than everything else (issue 11).
+        found = story_detail(session, current, with_text=False)
         if found is None:
             raise NotFound(f"there is no story {story_id}")
         timeline = sorted(found.articles, key=lambda a: (a.published is None, a.published, a.id))
@@ -91,6 +94,13 @@ def page_routes(templates: Jinja2Templates) -> APIRouter:
             languages=sorted({a.language for a in found.articles if a.language}),
             feed=f"/stories/{current}.atom",
         )
+
+    @router.get("/articles/{article_id}")
+    def article(request: Request, session: Reader, article_id: ArticleId) -> Response:
+        found = article_detail(session, article_id)
+        if found is None:
+            raise NotFound(f"there is no article {article_id}")
+        return render(request, "article.html", article=found)
 
     @router.get("/sources")
     def sources(request: Request, session: Reader) -> Response:

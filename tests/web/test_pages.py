@@ -60,13 +60,18 @@ def test_pages_link_to_each_other(client: TestClient) -> None:
     assert 'rel="prev"' in second and set(story_ids(first)).isdisjoint(story_ids(second))
 
 
-def test_story_page_folds_copies_and_hides_text_behind_details(client: TestClient) -> None:
+def test_story_page_folds_copies_and_links_each_text(client: TestClient) -> None:
     front = client.get("/").text
     story_id = next(i for i in story_ids(front) if SEED_STORY in _entry(front, i))
     html = client.get(f"/stories/{story_id}").text
     assert html.count('class="coverage"') == 5  # six articles, one of them a copy
     assert html.count("Syndicated copy") == 1
-    assert html.count("<details>") == 5 and "<summary>Read the cleaned text</summary>" in html
+    texts = re.findall(r'<a href="(/articles/\d+)">Read the cleaned text</a>', html)
+    assert len(texts) == 5
+    article = client.get(texts[0])
+    assert article.status_code == 200 and f'href="/stories/{story_id}"' in article.text
+    assert article.text.count("<p>") > 1  # the cleaned text, one paragraph per line
+    assert client.get("/articles/999999").status_code == 404
     assert f'href="/stories/{story_id}.atom"' in html
     times = re.findall(r'class="coverage"[^>]*>\s*<p class="meta"><time>([^<]+)</time>', html)
     assert times == sorted(times)
