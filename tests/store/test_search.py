@@ -33,6 +33,19 @@ def test_search_text_appends_cjk_bigrams() -> None:
 
 
 @pytest.mark.parametrize(
+    "value",
+    ["plain words", "東京都に行く", "one 字 alone", "mixed 梅雨明け and 台風", "", "x" * 100_050],
+)
+def test_search_text_is_the_same_in_sql(session: Session, value: str) -> None:
+    """PostgreSQL's aggregator_search_text (migrations 0003 and 0004) must index exactly what
+    SQLite's Python twin does, or one backend finds what the other misses."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite calls search_text itself")
+    found = session.scalar(text("SELECT aggregator_search_text(:value)"), {"value": value})
+    assert found == search_text(value)
+
+
+@pytest.mark.parametrize(
     ("typed", "fts5", "ts"),
     [
         ("rate cut", '"rate" AND "cut"', "'rate' & 'cut'"),
