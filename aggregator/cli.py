@@ -678,6 +678,7 @@ def web_options(settings: Settings) -> WebOptions:
         time_limit=settings.web_time_limit,
         page_size=settings.web_page_size,
         front_page_days=settings.web_front_page_days,
+        ranking_seconds=settings.web_ranking_seconds,
     )
 
 

@@ -167,6 +167,11 @@ SETTINGS: tuple[Setting, ...] = (
         3.0,
         "days of news (back from the newest article) the front page ranks",
     ),
+    Setting(
+        "web.ranking_seconds",
+        10.0,
+        "seconds a front-page ranking is reused before it is computed again; 0: every request",
+    ),
 )
 
 SOURCE_KEYS: tuple[Setting, ...] = (
@@ -234,6 +239,7 @@ class Settings:
     web_time_limit: float = 2.0
     web_page_size: int = 30
     web_front_page_days: float = 3.0
+    web_ranking_seconds: float = 10.0
     sources: tuple[SourceConfig, ...] = ()
     config_path: str | None = None
 

@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aggregator.store.frontpage import Ranked, front_page
+from aggregator.store.frontpage import Ranked
 from aggregator.store.queries import article_detail, articles_page, story_detail
 from aggregator.store.search import search
 from aggregator.store.sources import list_sources
 from aggregator.web import cursors
-from aggregator.web.context import Reader, ReaderFilters, site
+from aggregator.web.context import Reader, ReaderFilters, ranked_stories, site
 from aggregator.web.errors import NotFound
 from aggregator.web.pages import ArticleId, SearchText, StoryId, resolved_story
 from aggregator.web.schemas import (
@@ -56,13 +56,11 @@ def api_routes() -> APIRouter:
         cursor: Cursor = "",
     ) -> StoryList:
         """Stories ranked as on the front page, with the same filters."""
-        options = site(request).options
         after = cursors.story_cursor(cursor) if cursor else None
-        ranked = front_page(
+        ranked = ranked_stories(
+            site(request),
             session,
-            now=options.clock(),
-            filters=filters,
-            window_days=options.front_page_days,
+            filters,
             limit=limit,
             after=(after.score, after.story_id) if after else None,
             reference=after.reference if after else None,

@@ -10,12 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from aggregator.store.filters import Filters
-from aggregator.store.frontpage import front_page
 from aggregator.store.queries import article_detail, articles_page, story_detail
 from aggregator.store.search import search
 from aggregator.store.sources import find_source, list_sources
 from aggregator.store.stories import resolve_story
-from aggregator.web.context import PRINTABLE, Reader, ReaderFilters, site
+from aggregator.web.context import PRINTABLE, Reader, ReaderFilters, ranked_stories, site
 from aggregator.web.errors import NotFound
 from aggregator.web.rendering import threads
 
@@ -57,15 +56,9 @@ def page_routes(templates: Jinja2Templates) -> APIRouter:
     def front(
         request: Request, session: Reader, filters: ReaderFilters, page: PageNumber = 1
     ) -> Response:
-        options = site(request).options
-        ranked = front_page(
-            session,
-            now=options.clock(),
-            filters=filters,
-            window_days=options.front_page_days,
-            limit=options.page_size,
-            offset=(page - 1) * options.page_size,
-        )
+        held = site(request)
+        size = held.options.page_size
+        ranked = ranked_stories(held, session, filters, limit=size, offset=(page - 1) * size)
         if page > 1 and not ranked.stories:
             raise NotFound(f"there is no page {page} of stories")
         links = _pager(filters, page, ranked.has_more)
