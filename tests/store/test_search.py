@@ -114,6 +114,19 @@ def test_filters_apply_to_search(session: Session) -> None:
     assert ids(session, "rhein", filters=Filters(since=NOW + timedelta(days=1))) == []
 
 
+def test_a_common_word_ranks_the_newest_matches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aggregator.store.search as module
+
+    monkeypatch.setattr(module, "MAX_MATCHES", 2)
+    stored = [add_article(session, title=f"Flood number {n}").id for n in range(3)]
+    other = add_article(session, title="Flood elsewhere", language="de")
+    assert sorted(ids(session, "flood")) == sorted([stored[2], other.id])
+    # Filters choose the matches before the cut.
+    assert sorted(ids(session, "flood", filters=Filters(language="en"))) == stored[1:]
+
+
 def test_results_group_by_story_and_page(session: Session) -> None:
     for number in range(5):
         add_article(session, title=f"Storm number {number}")
