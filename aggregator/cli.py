@@ -679,6 +679,7 @@ def web_options(settings: Settings) -> WebOptions:
         page_size=settings.web_page_size,
         front_page_days=settings.web_front_page_days,
         ranking_seconds=settings.web_ranking_seconds,
+        story_page_size=settings.web_story_page_size,
     )
 
 

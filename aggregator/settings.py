@@ -172,6 +172,11 @@ SETTINGS: tuple[Setting, ...] = (
         10.0,
         "seconds a front-page ranking is reused before it is computed again; 0: every request",
     ),
+    Setting(
+        "web.story_page_size",
+        50,
+        "articles (with their syndicated copies) per page of a story's timeline",
+    ),
 )
 
 SOURCE_KEYS: tuple[Setting, ...] = (
@@ -240,6 +245,7 @@ class Settings:
     web_page_size: int = 30
     web_front_page_days: float = 3.0
     web_ranking_seconds: float = 10.0
+    web_story_page_size: int = 50
     sources: tuple[SourceConfig, ...] = ()
     config_path: str | None = None
 

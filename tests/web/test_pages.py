@@ -77,6 +77,18 @@ def test_story_page_folds_copies_and_links_each_text(client: TestClient) -> None
     assert times == sorted(times)
 
 
+def test_long_stories_are_paged(client: TestClient) -> None:
+    front = client.get("/").text
+    story_id = next(i for i in story_ids(front) if SEED_STORY in _entry(front, i))
+    small = TestClient(make_app(client.app.state.site.engine, options(story_page_size=2)))
+    pages = [small.get(f"/stories/{story_id}?page={n}").text for n in (1, 2, 3)]
+    assert [page.count('class="coverage"') for page in pages] == [2, 2, 1]
+    assert f'rel="next" href="/stories/{story_id}?page=2"' in pages[0]
+    assert 'rel="prev"' in pages[2] and 'rel="next"' not in pages[2]
+    assert "6 articles" in pages[2]  # the header counts the whole story
+    assert small.get(f"/stories/{story_id}?page=4").status_code == 404
+
+
 def _entry(html: str, story_id: int) -> str:
     start = html.index(f'data-story="{story_id}"')
     return html[start : html.index("</li>", start)]
