@@ -160,6 +160,11 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "allow `aggregator web` to listen on a non-loopback address; also --public",
     ),
+    Setting(
+        "web.workers",
+        1,
+        "processes `aggregator web` serves from (one uses one core at most); also --workers",
+    ),
     Setting("web.time_limit", 2.0, "seconds one web request's database reads may take"),
     Setting("web.page_size", 30, "stories per page on the front page and in search results"),
     Setting(
@@ -241,6 +246,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public: bool = False
+    web_workers: int = 1
     web_time_limit: float = 2.0
     web_page_size: int = 30
     web_front_page_days: float = 3.0

@@ -176,20 +176,13 @@ def ingest(url: str, count: int) -> None:
     )
 
 
-def _serve(url: str, port: int) -> None:
-    import uvicorn
-
+def _serve(url: str, port: int, workers: int) -> None:
     from aggregator.web.app import make_app
     from aggregator.web.options import WebOptions
+    from aggregator.web.server import serve_web
 
     engine = connect(url)
-    uvicorn.run(
-        make_app(engine, WebOptions(time_limit=5.0)),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+    serve_web(make_app(engine, WebOptions(time_limit=5.0)), "127.0.0.1", port, workers)
 
 
 async def _load(base: str, paths: list[str], seconds: float, clients: int) -> list[float]:
@@ -214,7 +207,7 @@ async def _load(base: str, paths: list[str], seconds: float, clients: int) -> li
     return latencies
 
 
-def latency(url: str, seconds: float, clients: int) -> None:
+def latency(url: str, seconds: float, clients: int, workers: int) -> None:
     engine = connect(url)
     with engine.connect() as connection:
         story_ids = list(
@@ -228,7 +221,7 @@ def latency(url: str, seconds: float, clients: int) -> None:
     random.seed(11)
     queries = random.sample(words, min(300, len(words)))
     port = 18_000 + random.randrange(1000)
-    server = multiprocessing.Process(target=_serve, args=(url, port), daemon=True)
+    server = multiprocessing.Process(target=_serve, args=(url, port, workers))
     server.start()
     base = f"http://127.0.0.1:{port}"
     _wait(base)
@@ -271,6 +264,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--ingest-only", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="skip building the database")
     args = parser.parse_args()
@@ -284,7 +278,7 @@ def main() -> None:
         migrate(engine)
         print(f"stored {args.articles} articles in {time.perf_counter() - started:.0f} s")
         engine.dispose()
-    latency(args.database, args.seconds, args.clients)
+    latency(args.database, args.seconds, args.clients, args.workers)
 
 
 if __name__ == "__main__":
