@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Subquery, func, literal, literal_column, select, table
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import column
 
 from aggregator.store.filters import Filters
@@ -184,7 +184,9 @@ def _story_hits(
     session: Session, rows: Sequence[Row[Any, Any, Any, Any]], query: SearchQuery
 ) -> list[StoryHit]:
     ids = [row.article_id for row in rows]
-    shown = load_only(
+    # Plain rows of the shown columns: ORM objects cost more to build than to read here.
+    shown: list[Any] = [
+        Article.id,
         Article.title,
         Article.url,
         Article.source_name,
@@ -192,9 +194,9 @@ def _story_hits(
         Article.language,
         Article.text,
         Article.story_id,
-    )
-    found = session.scalars(select(Article).where(Article.id.in_(ids)).options(shown))
-    articles = {a.id: a for a in found}
+    ]
+    found = session.execute(select(*shown).where(Article.id.in_(ids)))
+    articles = {article.id: article for article in found}
     story_ids = {a.story_id for a in articles.values() if a.story_id is not None}
     titles: dict[int, str] = {
         story_id: title
@@ -202,6 +204,7 @@ def _story_hits(
             select(Story.id, Story.title).where(Story.id.in_(story_ids))
         )
     }
+    pattern = _words_pattern(query.words)
     order: list[int] = []
     grouped: dict[int, list[ArticleHit]] = {}
     best: dict[int, float] = {}
@@ -210,7 +213,7 @@ def _story_hits(
         if key not in grouped:
             order.append(key)
             grouped[key], best[key] = [], float(row.best)
-        grouped[key].append(_article_hit(articles[row.article_id], float(row.score), query))
+        grouped[key].append(_article_hit(articles[row.article_id], float(row.score), pattern))
     return [
         StoryHit(
             story_id=key if key > 0 else None,
@@ -222,7 +225,7 @@ def _story_hits(
     ]
 
 
-def _article_hit(article: Article, score: float, query: SearchQuery) -> ArticleHit:
+def _article_hit(article: Row[Any], score: float, pattern: re.Pattern[str] | None) -> ArticleHit:
     return ArticleHit(
         id=article.id,
         title=article.title,
@@ -231,7 +234,7 @@ def _article_hit(article: Article, score: float, query: SearchQuery) -> ArticleH
         published=article.published_at,
         language=article.language,
         score=score,
-        snippet=snippet(article.text, query.words) or snippet(article.title, query.words),
+        snippet=_snippet(article.text, pattern) or _snippet(article.title, pattern),
     )
 
 
@@ -240,7 +243,12 @@ def snippet(text: str, words: Sequence[str], width: int = SNIPPET_CHARS) -> tupl
 
     Hit pieces are found case-insensitively; a text with no hit yields its opening.
     """
-    pattern = _words_pattern(words)
+    return _snippet(text, _words_pattern(words), width)
+
+
+def _snippet(
+    text: str, pattern: re.Pattern[str] | None, width: int = SNIPPET_CHARS
+) -> tuple[Segment, ...]:
     if not text:
         return ()
     found = pattern.search(text) if pattern else None
