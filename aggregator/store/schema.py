@@ -155,6 +155,7 @@ class Article(Base):
             "duplicate_of",
             "source_name",
             "language",
+            "id",  # PostgreSQL's indexes do not carry the key, and story pages list ids
         ),
     )
 

@@ -27,7 +27,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _RANKING = ["published_at", "story_id", "source_name", "duplicate_of", "language"]
-_COVERAGE = ["story_id", "published_at", "duplicate_of", "source_name", "language"]
+# id last: PostgreSQL's indexes do not carry the row's key as SQLite's do, and a story page
+# lists its articles' ids from this index alone.
+_COVERAGE = ["story_id", "published_at", "duplicate_of", "source_name", "language", "id"]
 
 # Kept in step with aggregator/store/searchtext.py (CJK_CLASS, INDEXED_CHARS); migrations never
 # import the package. 0003 wrote the same function without the first branch.
