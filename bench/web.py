@@ -190,7 +190,7 @@ def ingest(url: str, count: int, pages: int) -> None:
             f"replay {pages} pages: without index {replayed[False]:.1f} s, "
             f"with index {replayed[True]:.1f} s, "
             f"overhead {replayed[True] / replayed[False] - 1:.1%}; the insert cost per "
-            f"article is {per_article * pages / replayed[False]:.1%} of the replay's time "
+            f"article is {per_article / 1000 * pages / replayed[False]:.1%} of the replay's time "
             "(an upper bound: not every page becomes an article)"
         )
 
