@@ -165,6 +165,17 @@ def fresh(url: str, revision: str = "head") -> Engine:
     return engine
 
 
+def settle(engine: Engine) -> None:
+    """On PostgreSQL, what autovacuum does some time after a bulk load: without statistics
+    the planner took a word in a quarter of the articles for a rare one (a bitmap scan of
+    30,000 pages instead of reading the newest ids backwards: 288 ms against 26), and index-only
+    scans need the visibility map."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+
+
 def ingest(url: str, count: int, pages: int) -> None:
     """What the search index costs: bare inserts, then ``aggregator replay`` of real pages.
 
@@ -328,6 +339,7 @@ def main() -> None:
         started = time.perf_counter()
         fill(engine, args.articles)
         migrate(engine)
+        settle(engine)
         print(f"stored {args.articles} articles in {time.perf_counter() - started:.0f} s")
         engine.dispose()
     latency(args.database, args.seconds, args.clients, args.workers)
