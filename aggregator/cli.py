@@ -774,10 +774,17 @@ def sources_remove(ctx: click.Context, name: str) -> None:
 @click.option(
     "--public", is_flag=True, default=None, help="Allow a non-loopback address (web.public)."
 )
+@click.option(
+    "--workers", default=None, type=click.IntRange(1, 64), help="Processes (web.workers)."
+)
 @click.pass_context
 @_fail_cleanly
 def web_command(
-    ctx: click.Context, host: str | None, port: int | None, public: bool | None
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    public: bool | None,
+    workers: int | None,
 ) -> None:
     """Serve the read-only web app: pages, search, Atom feeds, /api/v1, /healthz, /metrics."""
     from aggregator.store.engine import open_database
@@ -789,9 +796,11 @@ def web_command(
     port = settings.web_port if port is None else port
     check_bind(host, public=bool(public or settings.web_public))
     engine = open_database(settings.database_url)
+    engine.dispose()  # the workers open connections of their own
     click.echo(f"serving http://{host}:{port}/ (read-only); Ctrl-C stops", err=True)
     try:
-        serve_web(make_app(engine, web_options(settings)), host, port)
+        app = make_app(engine, web_options(settings))
+        serve_web(app, host, port, workers or settings.web_workers)
     finally:
         engine.dispose()
 
@@ -803,6 +812,8 @@ def web_options(settings: Settings) -> WebOptions:
         time_limit=settings.web_time_limit,
         page_size=settings.web_page_size,
         front_page_days=settings.web_front_page_days,
+        ranking_seconds=settings.web_ranking_seconds,
+        story_page_size=settings.web_story_page_size,
     )
 
 

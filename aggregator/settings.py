@@ -186,12 +186,27 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "allow `aggregator web` to listen on a non-loopback address; also --public",
     ),
+    Setting(
+        "web.workers",
+        1,
+        "processes `aggregator web` serves from (one uses one core at most); also --workers",
+    ),
     Setting("web.time_limit", 2.0, "seconds one web request's database reads may take"),
     Setting("web.page_size", 30, "stories per page on the front page and in search results"),
     Setting(
         "web.front_page_days",
         3.0,
         "days of news (back from the newest article) the front page ranks",
+    ),
+    Setting(
+        "web.ranking_seconds",
+        10.0,
+        "seconds a front-page ranking is reused before it is computed again; 0: every request",
+    ),
+    Setting(
+        "web.story_page_size",
+        50,
+        "articles (with their syndicated copies) per page of a story's timeline",
     ),
 )
 
@@ -262,9 +277,12 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public: bool = False
+    web_workers: int = 1
     web_time_limit: float = 2.0
     web_page_size: int = 30
     web_front_page_days: float = 3.0
+    web_ranking_seconds: float = 10.0
+    web_story_page_size: int = 50
     sources: tuple[SourceConfig, ...] = ()
     config_path: str | None = None
 

@@ -6,12 +6,14 @@ fixture articles so search has text to index. Headlines are replayed as often as
 reach N (a suffix keeps URLs unique). Then, with the app served by uvicorn in its own process:
 front page, story page and search, each hit by 20 concurrent clients for 30 s. Usage::
 
-    python bench/web.py --database sqlite:////tmp/bench-web.db --articles 200000
-    python bench/web.py --database postgresql://postgres@127.0.0.1:5432/bench --articles 200000
-    python bench/web.py --database sqlite:////tmp/ingest.db --ingest-only --articles 20000
+    python -m bench.web --database sqlite:////tmp/bench-web.db --articles 200000
+    python -m bench.web --database postgresql://postgres@127.0.0.1:5432/bench --articles 200000
+    python -m bench.web --database sqlite:////tmp/ingest.db --ingest-only --articles 20000
 
-The ingest run stores the same articles twice, into a database at revision 0001 (no search
-index) and one at head, and reports the extra time the index costs.
+The ingest run stores the same articles twice, into a database at head without its search
+index and one with it, then replays the same real pages through the whole pipeline into each,
+and reports the extra time the index costs both. Run it from the repository's root
+(``python -m bench.web``) so that ``bench.pipeline`` can be imported.
 """
 
 from __future__ import annotations
@@ -163,33 +165,86 @@ def fresh(url: str, revision: str = "head") -> Engine:
     return engine
 
 
-def ingest(url: str, count: int) -> None:
+def settle(engine: Engine) -> None:
+    """On PostgreSQL, what autovacuum does some time after a bulk load: without statistics
+    the planner took a word in a quarter of the articles for a rare one (a bitmap scan of
+    30,000 pages instead of reading the newest ids backwards: 288 ms against 26), and index-only
+    scans need the visibility map."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+
+
+def ingest(url: str, count: int, pages: int) -> None:
+    """What the search index costs: bare inserts, then ``aggregator replay`` of real pages.
+
+    Both databases are at head; the one "without" has the search structures dropped, so
+    the difference is the index and nothing else (0001 also lacked later indexes).
+    """
     timings = {}
-    for revision in ("0001", "head"):
-        engine = fresh(url, revision)
-        timings[revision] = fill(engine, count)
+    for indexed in (False, True):
+        engine = fresh(url)
+        if not indexed:
+            drop_search_index(engine)
+        timings[indexed] = fill(engine, count)
         engine.dispose()
-    overhead = timings["head"] / timings["0001"] - 1
+    per_article = (timings[True] - timings[False]) / count * 1000
     print(
-        f"ingest {count} articles: without index {timings['0001']:.1f} s, "
-        f"with index {timings['head']:.1f} s, overhead {overhead:.0%}"
+        f"insert {count} articles: without index {timings[False]:.1f} s, "
+        f"with index {timings[True]:.1f} s, overhead {timings[True] / timings[False] - 1:.0%} "
+        f"({per_article:.2f} ms per article)"
     )
+    if pages:
+        replayed = pipeline_ingest(url, pages)
+        print(
+            f"replay {pages} pages: without index {replayed[False]:.1f} s, "
+            f"with index {replayed[True]:.1f} s, "
+            f"overhead {replayed[True] / replayed[False] - 1:.1%}; the insert cost per "
+            f"article is {per_article / 1000 * pages / replayed[False]:.1%} of the replay's time "
+            "(an upper bound: not every page becomes an article)"
+        )
 
 
-def _serve(url: str, port: int) -> None:
-    import uvicorn
+def drop_search_index(engine: Engine) -> None:
+    """Remove the search structures of migration 0003 from a database at head."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE articles DROP COLUMN search_vector"))
+            return
+        for trigger in ("insert", "delete", "update"):
+            connection.execute(text(f"DROP TRIGGER articles_fts_{trigger}"))
+        connection.execute(text("DROP TABLE articles_fts"))
 
+
+def pipeline_ingest(url: str, count: int) -> dict[bool, float]:
+    """Seconds ``aggregator replay`` takes over the same real pages (../shared/bench/extraction:
+    fetch-free, but extraction, storing and stories as in production), without and with the
+    search index, alternating twice so that a busy moment of the machine hits both."""
+    import tempfile
+
+    from bench.pipeline import replay, write_pages
+
+    seconds = {False: 0.0, True: 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_pages(folder, count)
+        for indexed in (False, True, True, False):
+            engine = fresh(url)
+            if not indexed:
+                drop_search_index(engine)
+            engine.dispose()
+            seconds[indexed] += replay(url, folder) / 2
+    return seconds
+
+
+def _serve(url: str, port: int, workers: int) -> None:
     from aggregator.web.app import make_app
     from aggregator.web.options import WebOptions
+    from aggregator.web.server import serve_web
 
     engine = connect(url)
-    uvicorn.run(
-        make_app(engine, WebOptions(time_limit=5.0)),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+    serve_web(make_app(engine, WebOptions(time_limit=5.0)), "127.0.0.1", port, workers)
 
 
 async def _load(base: str, paths: list[str], seconds: float, clients: int) -> list[float]:
@@ -214,7 +269,7 @@ async def _load(base: str, paths: list[str], seconds: float, clients: int) -> li
     return latencies
 
 
-def latency(url: str, seconds: float, clients: int) -> None:
+def latency(url: str, seconds: float, clients: int, workers: int) -> None:
     engine = connect(url)
     with engine.connect() as connection:
         story_ids = list(
@@ -228,7 +283,7 @@ def latency(url: str, seconds: float, clients: int) -> None:
     random.seed(11)
     queries = random.sample(words, min(300, len(words)))
     port = 18_000 + random.randrange(1000)
-    server = multiprocessing.Process(target=_serve, args=(url, port), daemon=True)
+    server = multiprocessing.Process(target=_serve, args=(url, port, workers))
     server.start()
     base = f"http://127.0.0.1:{port}"
     _wait(base)
@@ -271,20 +326,23 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--ingest-only", action="store_true")
+    parser.add_argument("--pages", type=int, default=500, help="pages replayed by --ingest-only")
     parser.add_argument("--reuse", action="store_true", help="skip building the database")
     args = parser.parse_args()
     if args.ingest_only:
-        ingest(args.database, args.articles)
+        ingest(args.database, args.articles, args.pages)
         return
     if not args.reuse:
         engine = fresh(args.database)
         started = time.perf_counter()
         fill(engine, args.articles)
         migrate(engine)
+        settle(engine)
         print(f"stored {args.articles} articles in {time.perf_counter() - started:.0f} s")
         engine.dispose()
-    latency(args.database, args.seconds, args.clients)
+    latency(args.database, args.seconds, args.clients, args.workers)
 
 
 if __name__ == "__main__":

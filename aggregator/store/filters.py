@@ -21,13 +21,24 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
 
-    def clauses(self) -> list[ColumnElement[bool]]:
-        """WHERE clauses over ``articles``; dates filter on when the news was published."""
+    def clauses(self, *, within_window: bool = False) -> list[ColumnElement[bool]]:
+        """WHERE clauses over ``articles``; dates filter on when the news was published.
+
+        ``within_window``: the query also reads a range of publication times, through an index
+        that holds language and source too. Their comparisons are then written so that no
+        index of their own is chosen: without statistics SQLite prefers an equality on
+        language to a range and read every article in that language from the table (0.7 s
+        at 200,000 articles, against 9 ms for the front page's window; issue 11).
+        """
+        language: ColumnElement[str | None] = Article.language.expression
+        source: ColumnElement[str] = Article.source_name.expression
+        if within_window:
+            language, source = language.concat(""), source.concat("")
         clauses: list[ColumnElement[bool]] = []
         if self.language:
-            clauses.append(Article.language == self.language)
+            clauses.append(language == self.language)
         if self.source:
-            clauses.append(Article.source_name == self.source)
+            clauses.append(source == self.source)
         if self.since is not None:
             clauses.append(Article.published_at >= self.since)
         if self.until is not None:

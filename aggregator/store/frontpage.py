@@ -115,7 +115,7 @@ def _scores(
     query = (
         select(Article.story_id.label("story_id"), (outlets / (decay * decay)).label("score"))
         .where(Article.story_id.is_not(None), Article.published_at <= reference)
-        .where(*filters.clauses())
+        .where(*filters.clauses(within_window=window_days is not None))
         .group_by(Article.story_id)
     )
     if window_days is not None:

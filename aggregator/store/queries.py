@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from aggregator.store.filters import Filters
@@ -17,13 +18,16 @@ from aggregator.store.work import pending_work as stage_backlog
 __all__ = [
     "ArticleView",
     "OutcomeCounts",
+    "OutlineEntry",
     "StoryView",
     "article_detail",
+    "article_views",
     "articles_page",
     "latest_stories",
     "outcome_counts",
     "pending_work",
     "story_detail",
+    "story_outline",
 ]
 
 
@@ -55,6 +59,16 @@ class StoryView:
 
 
 @dataclass(frozen=True, slots=True)
+class OutlineEntry:
+    """What a story's page needs of every article to count, group and page its timeline."""
+
+    id: int
+    duplicate_of_id: int | None
+    source: str
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class OutcomeCounts:
     pages: int
     articles: int
@@ -73,13 +87,33 @@ def latest_stories(session: Session, limit: int = 20) -> list[StoryView]:
     return [_story_view(story, coverage.get(story.id, ())) for story in stories]
 
 
-def story_detail(session: Session, story_id: int) -> StoryView | None:
-    """One story with every article, texts and removal audit included."""
+def story_detail(session: Session, story_id: int, *, with_text: bool = True) -> StoryView | None:
+    """One story with every article; texts and removal audit unless ``with_text`` is False."""
     story = session.get(Story, story_id)
     if story is None:
         return None
-    coverage = _coverage(session, [story.id], with_text=True)
+    coverage = _coverage(session, [story.id], with_text=with_text)
     return _story_view(story, coverage.get(story.id, ()))
+
+
+def story_outline(session: Session, story_id: int) -> list[OutlineEntry]:
+    """Every article of a story in timeline order (by publication, undated last), reduced to
+    what the coverage index holds: a story page shows one page of its articles but counts all
+    (issue 11)."""
+    rows = session.execute(
+        select(Article.id, Article.duplicate_of, Article.source_name, Article.language)
+        .where(Article.story_id == story_id)
+        .order_by(Article.published_at.is_(None), Article.published_at, Article.id)
+    )
+    return [OutlineEntry(*row) for row in rows]
+
+
+def article_views(session: Session, ids: Collection[int]) -> dict[int, ArticleView]:
+    """The articles ``ids`` by id, without their texts."""
+    if not ids:
+        return {}
+    rows = session.execute(_view_query(with_text=False).where(Article.id.in_(ids)))
+    return {row.id: _article_view(row, with_text=False) for row in rows}
 
 
 def _story_view(story: Story, articles: Sequence[ArticleView]) -> StoryView:
@@ -98,37 +132,55 @@ def _coverage(
 ) -> dict[int, list[ArticleView]]:
     if not story_ids:
         return {}
-    original = aliased(Article)
     rows = session.execute(
-        select(Article, original.url)
-        .outerjoin(original, Article.duplicate_of == original.id)
+        _view_query(with_text)
         .where(Article.story_id.in_(story_ids))
         .order_by(func.coalesce(Article.published_at, Article.first_seen), Article.id)
     )
     grouped: dict[int, list[ArticleView]] = {}
-    for article, original_url in rows:
-        assert article.story_id is not None
-        grouped.setdefault(article.story_id, []).append(
-            _article_view(article, original_url, with_text=with_text)
-        )
+    for row in rows:
+        grouped.setdefault(row.story_id, []).append(_article_view(row, with_text=with_text))
     return grouped
 
 
-def _article_view(article: Article, original_url: str | None, *, with_text: bool) -> ArticleView:
+def _view_query(with_text: bool) -> Select[Any]:
+    """The columns an ArticleView shows, as plain rows: building ORM objects for a story of
+    400 articles cost more than reading them, and texts are most of a story's bytes, so they
+    are read only for views that show them (issue 11)."""
+    original = aliased(Article)
+    columns: list[Any] = [
+        Article.id,
+        Article.url,
+        Article.title,
+        Article.source_name,
+        Article.published_at,
+        Article.first_seen,
+        Article.language,
+        Article.authors,
+        Article.duplicate_of,
+        Article.story_id,
+        original.url.label("original_url"),
+    ]
+    if with_text:
+        columns += [Article.text, Article.removals]
+    return select(*columns).outerjoin(original, Article.duplicate_of == original.id)
+
+
+def _article_view(row: Row[Any], *, with_text: bool) -> ArticleView:
     return ArticleView(
-        id=article.id,
-        url=article.url,
-        title=article.title,
-        source=article.source_name,
-        published=article.published_at,
-        first_seen=article.first_seen,
-        language=article.language,
-        authors=tuple(json.loads(article.authors or "[]")),
-        duplicate_of=original_url,
-        duplicate_of_id=article.duplicate_of,
-        text=article.text if with_text else None,
-        removals=tuple(json.loads(article.removals or "[]")) if with_text else (),
-        story_id=article.story_id,
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        source=row.source_name,
+        published=row.published_at,
+        first_seen=row.first_seen,
+        language=row.language,
+        authors=tuple(json.loads(row.authors or "[]")),
+        duplicate_of=row.original_url,
+        duplicate_of_id=row.duplicate_of,
+        text=row.text if with_text else None,
+        removals=tuple(json.loads(row.removals or "[]")) if with_text else (),
+        story_id=row.story_id,
     )
 
 
@@ -163,25 +215,13 @@ def articles_page(
     limit: int = 50,
 ) -> list[ArticleView]:
     """The newest stored articles (highest id first), before ``before_id`` when given."""
-    original = aliased(Article)
-    query = (
-        select(Article, original.url)
-        .outerjoin(original, Article.duplicate_of == original.id)
-        .where(*filters.clauses())
-        .order_by(Article.id.desc())
-        .limit(limit)
-    )
+    query = _view_query(with_text=False).where(*filters.clauses()).order_by(Article.id.desc())
     if before_id is not None:
         query = query.where(Article.id < before_id)
-    return [_article_view(a, url, with_text=False) for a, url in session.execute(query)]
+    return [_article_view(row, with_text=False) for row in session.execute(query.limit(limit))]
 
 
 def article_detail(session: Session, article_id: int) -> ArticleView | None:
     """One article with its text."""
-    original = aliased(Article)
-    row = session.execute(
-        select(Article, original.url)
-        .outerjoin(original, Article.duplicate_of == original.id)
-        .where(Article.id == article_id)
-    ).one_or_none()
-    return None if row is None else _article_view(row[0], row[1], with_text=True)
+    row = session.execute(_view_query(with_text=True).where(Article.id == article_id)).first()
+    return None if row is None else _article_view(row, with_text=True)

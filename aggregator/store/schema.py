@@ -137,7 +137,27 @@ class Article(Base):
     """The cleaned article of one page."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index(None, "story_id", "published_at"),)
+    # Both indexes hold every column the front page reads, so ranking the window's articles
+    # and summing up a page of stories never visit the rows, which carry the texts (issue 11).
+    __table_args__ = (
+        Index(
+            "ix_articles_ranking",
+            "published_at",
+            "story_id",
+            "source_name",
+            "duplicate_of",
+            "language",
+        ),
+        Index(
+            "ix_articles_coverage",
+            "story_id",
+            "published_at",
+            "duplicate_of",
+            "source_name",
+            "language",
+            "id",  # PostgreSQL's indexes do not carry the key, and story pages list ids
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), unique=True)
@@ -148,7 +168,7 @@ class Article(Base):
     url: Mapped[str] = mapped_column(Text, unique=True)  # canonical URL
     title: Mapped[str] = mapped_column(Text)
     authors: Mapped[str] = mapped_column(Text, default="[]")  # JSON array of names
-    published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)  # ix_articles_ranking
     first_seen: Mapped[datetime] = mapped_column(DateTime, index=True)
     language: Mapped[str | None] = mapped_column(String(16), index=True)
     image: Mapped[str | None] = mapped_column(Text)

@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 RECENCY_DAYS = 7.0
+# A query is ranked over at most this many matches, the articles stored last: a word found
+# in most articles made every search rank them all, up to a second per query at 200,000
+# articles (issue 11), for results that only ever show the best few dozen.
+MAX_MATCHES = 1000
 ARTICLES_PER_STORY = 3
 SNIPPET_CHARS = 240
 _CJK = re.compile(f"[{CJK_CLASS}]")
@@ -145,9 +149,18 @@ def _matches(dialect: str, query: SearchQuery, now: datetime, filters: Filters) 
         age = func.extract("epoch", literal(now) - moment) / 86400.0
         relevance = func.ts_rank(vector, ts)
         recency = 1.0 + 1.0 / (1.0 + func.greatest(age, 0.0) / RECENCY_DAYS)
+        # The matches are chosen first and ranked after: ts_rank reads each match's vector,
+        # and PostgreSQL computed it for every match before cutting to MAX_MATCHES.
+        chosen = (
+            select(Article.id)
+            .where(vector.op("@@")(ts), *filters.clauses())
+            .order_by(Article.id.desc())
+            .limit(MAX_MATCHES)
+            .subquery()
+        )
         return (
             select(Article.id.label("article_id"), story_key, (relevance * recency).label("score"))
-            .where(vector.op("@@")(ts), *filters.clauses())
+            .join(chosen, chosen.c.id == Article.id)
             .subquery()
         )
     fts = table("articles_fts", column("rowid"))
@@ -159,6 +172,10 @@ def _matches(dialect: str, query: SearchQuery, now: datetime, filters: Filters) 
         select(Article.id.label("article_id"), story_key, (bm25 * recency).label("score"))
         .join_from(Article, fts, fts.c.rowid == Article.id)
         .where(match, *filters.clauses())
+        # By the index's own order (rowid), so that SQLite stops after MAX_MATCHES rows and
+        # computes bm25 for those only.
+        .order_by(fts.c.rowid.desc())
+        .limit(MAX_MATCHES)
         .subquery()
     )
 
@@ -167,7 +184,19 @@ def _story_hits(
     session: Session, rows: Sequence[Row[Any, Any, Any, Any]], query: SearchQuery
 ) -> list[StoryHit]:
     ids = [row.article_id for row in rows]
-    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+    # Plain rows of the shown columns: ORM objects cost more to build than to read here.
+    shown: list[Any] = [
+        Article.id,
+        Article.title,
+        Article.url,
+        Article.source_name,
+        Article.published_at,
+        Article.language,
+        Article.text,
+        Article.story_id,
+    ]
+    found = session.execute(select(*shown).where(Article.id.in_(ids)))
+    articles = {article.id: article for article in found}
     story_ids = {a.story_id for a in articles.values() if a.story_id is not None}
     titles: dict[int, str] = {
         story_id: title
@@ -175,6 +204,7 @@ def _story_hits(
             select(Story.id, Story.title).where(Story.id.in_(story_ids))
         )
     }
+    pattern = _words_pattern(query.words)
     order: list[int] = []
     grouped: dict[int, list[ArticleHit]] = {}
     best: dict[int, float] = {}
@@ -183,7 +213,7 @@ def _story_hits(
         if key not in grouped:
             order.append(key)
             grouped[key], best[key] = [], float(row.best)
-        grouped[key].append(_article_hit(articles[row.article_id], float(row.score), query))
+        grouped[key].append(_article_hit(articles[row.article_id], float(row.score), pattern))
     return [
         StoryHit(
             story_id=key if key > 0 else None,
@@ -195,7 +225,7 @@ def _story_hits(
     ]
 
 
-def _article_hit(article: Article, score: float, query: SearchQuery) -> ArticleHit:
+def _article_hit(article: Row[Any], score: float, pattern: re.Pattern[str] | None) -> ArticleHit:
     return ArticleHit(
         id=article.id,
         title=article.title,
@@ -204,7 +234,7 @@ def _article_hit(article: Article, score: float, query: SearchQuery) -> ArticleH
         published=article.published_at,
         language=article.language,
         score=score,
-        snippet=snippet(article.text, query.words) or snippet(article.title, query.words),
+        snippet=_snippet(article.text, pattern) or _snippet(article.title, pattern),
     )
 
 
@@ -213,7 +243,12 @@ def snippet(text: str, words: Sequence[str], width: int = SNIPPET_CHARS) -> tupl
 
     Hit pieces are found case-insensitively; a text with no hit yields its opening.
     """
-    pattern = _words_pattern(words)
+    return _snippet(text, _words_pattern(words), width)
+
+
+def _snippet(
+    text: str, pattern: re.Pattern[str] | None, width: int = SNIPPET_CHARS
+) -> tuple[Segment, ...]:
     if not text:
         return ()
     found = pattern.search(text) if pattern else None

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aggregator.store.frontpage import Ranked, front_page
+from aggregator.store.frontpage import Ranked
 from aggregator.store.queries import article_detail, articles_page, story_detail
 from aggregator.store.search import search
 from aggregator.store.sources import list_sources
 from aggregator.web import cursors
-from aggregator.web.context import Reader, ReaderFilters, site
+from aggregator.web.context import Reader, ReaderFilters, ranked_stories, site
 from aggregator.web.errors import NotFound
-from aggregator.web.pages import SearchText, StoryId, resolved_story
+from aggregator.web.pages import ArticleId, SearchText, StoryId, resolved_story
 from aggregator.web.schemas import (
     ArticleList,
     ArticleOut,
@@ -36,7 +36,6 @@ __all__ = ["api_routes", "legacy_routes"]
 
 Limit = Annotated[int, Query(ge=1, le=200, description="items per page")]
 Cursor = Annotated[str, Query(max_length=500, description="next_cursor of the previous page")]
-ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "the request cannot be answered"},
@@ -57,13 +56,11 @@ def api_routes() -> APIRouter:
         cursor: Cursor = "",
     ) -> StoryList:
         """Stories ranked as on the front page, with the same filters."""
-        options = site(request).options
         after = cursors.story_cursor(cursor) if cursor else None
-        ranked = front_page(
+        ranked = ranked_stories(
+            site(request),
             session,
-            now=options.clock(),
-            filters=filters,
-            window_days=options.front_page_days,
+            filters,
             limit=limit,
             after=(after.score, after.story_id) if after else None,
             reference=after.reference if after else None,

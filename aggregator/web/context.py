@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated
 
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from aggregator.errors import AggregatorError
 from aggregator.store.filters import Filters
+from aggregator.store.frontpage import Ranked, front_page
 from aggregator.store.readonly import read_only_session
+from aggregator.web.cache import TimedCache
 from aggregator.web.options import WebOptions
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "ReaderFilters",
     "Site",
     "filters",
+    "ranked_stories",
     "reader",
     "site",
 ]
@@ -35,11 +38,26 @@ class BadRequest(AggregatorError):
 
 
 @dataclass(frozen=True, slots=True)
+class RankingKey:
+    """What one front-page ranking depends on, besides the database and the moment."""
+
+    filters: Filters
+    limit: int
+    offset: int
+    after: tuple[float, int] | None
+    reference: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
-    """What the application holds: the engine and its options (kept on ``app.state``)."""
+    """What the application holds: the engine, its options and its caches (on ``app.state``)."""
 
     engine: Engine
     options: WebOptions
+    rankings: TimedCache[RankingKey, Ranked] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rankings", TimedCache(self.options.ranking_seconds))
 
 
 def site(request: Request) -> Site:
@@ -56,6 +74,34 @@ def reader(request: Request) -> Iterator[Session]:
 
 
 Reader = Annotated[Session, Depends(reader)]
+
+
+def ranked_stories(
+    held: Site,
+    session: Session,
+    filters: Filters,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: tuple[float, int] | None = None,
+    reference: datetime | None = None,
+) -> Ranked:
+    """The front page's ranking, as computed at most ``web.ranking_seconds`` ago."""
+    options = held.options
+    return held.rankings.get(
+        RankingKey(filters, limit, offset, after, reference),
+        lambda: front_page(
+            session,
+            now=options.clock(),
+            filters=filters,
+            window_days=options.front_page_days,
+            limit=limit,
+            offset=offset,
+            after=after,
+            reference=reference,
+        ),
+    )
+
 
 _DAY = r"^(\d{4}-\d{2}-\d{2})?$"
 # No control characters: PostgreSQL refuses NUL in any string, and no name holds one.

@@ -16,10 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from feedgen.feed import FeedGenerator
 
-from aggregator.store.frontpage import front_page
 from aggregator.store.queries import story_detail
 from aggregator.store.search import search
-from aggregator.web.context import Reader, ReaderFilters, site
+from aggregator.web.context import Reader, ReaderFilters, ranked_stories, site
 from aggregator.web.errors import NotFound
 from aggregator.web.pages import SearchText, StoryId, filter_query, resolved_story
 from aggregator.web.security import http_url
@@ -44,14 +43,8 @@ def feed_routes() -> APIRouter:
 
     @router.get("/feed.atom")
     def front(request: Request, session: Reader, filters: ReaderFilters) -> Response:
-        options = site(request).options
-        ranked = front_page(
-            session,
-            now=options.clock(),
-            filters=filters,
-            window_days=options.front_page_days,
-            limit=options.page_size,
-        )
+        held = site(request)
+        ranked = ranked_stories(held, session, filters, limit=held.options.page_size)
         base = _base(request)
         entries = [
             Entry(

@@ -19,4 +19,6 @@ class WebOptions:
     time_limit: float = 2.0
     page_size: int = 30
     front_page_days: float = 3.0
+    ranking_seconds: float = 10.0
+    story_page_size: int = 50
     clock: Callable[[], datetime] = field(default=utc_now)

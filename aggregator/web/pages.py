@@ -8,22 +8,31 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from aggregator.store.filters import Filters
-from aggregator.store.frontpage import front_page
-from aggregator.store.queries import articles_page, story_detail
+from aggregator.store.queries import (
+    ArticleView,
+    OutlineEntry,
+    article_detail,
+    article_views,
+    articles_page,
+    story_outline,
+)
+from aggregator.store.schema import Story
 from aggregator.store.search import search
 from aggregator.store.sources import find_source, list_sources
 from aggregator.store.stories import resolve_story
-from aggregator.web.context import PRINTABLE, Reader, ReaderFilters, site
+from aggregator.web.context import PRINTABLE, Reader, ReaderFilters, ranked_stories, site
 from aggregator.web.errors import NotFound
-from aggregator.web.rendering import threads
+from aggregator.web.rendering import thread_heads, threads
 
-__all__ = ["StoryId", "page_routes", "resolved_story"]
+__all__ = ["ArticleId", "StoryId", "page_routes", "resolved_story"]
 
 # Story ids are database integers: larger numbers are no story, not an overflow.
 StoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="story id")]
 PageNumber = Annotated[int, Query(ge=1, le=10_000, description="page, from 1")]
+ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
 SearchText = Annotated[str, Query(max_length=10_000, description="search words")]
 
 
@@ -56,15 +65,9 @@ def page_routes(templates: Jinja2Templates) -> APIRouter:
     def front(
         request: Request, session: Reader, filters: ReaderFilters, page: PageNumber = 1
     ) -> Response:
-        options = site(request).options
-        ranked = front_page(
-            session,
-            now=options.clock(),
-            filters=filters,
-            window_days=options.front_page_days,
-            limit=options.page_size,
-            offset=(page - 1) * options.page_size,
-        )
+        held = site(request)
+        size = held.options.page_size
+        ranked = ranked_stories(held, session, filters, limit=size, offset=(page - 1) * size)
         if page > 1 and not ranked.stories:
             raise NotFound(f"there is no page {page} of stories")
         links = _pager(filters, page, ranked.has_more)
@@ -74,23 +77,40 @@ def page_routes(templates: Jinja2Templates) -> APIRouter:
         )
 
     @router.get("/stories/{story_id}")
-    def story(request: Request, session: Reader, story_id: StoryId) -> Response:
+    def story(
+        request: Request, session: Reader, story_id: StoryId, page: PageNumber = 1
+    ) -> Response:
         current = resolved_story(session, story_id)
         if current != story_id:
             return RedirectResponse(f"/stories/{current}", status_code=301)
-        found = story_detail(session, current)
+        found = session.get(Story, current)
         if found is None:
             raise NotFound(f"there is no story {story_id}")
-        timeline = sorted(found.articles, key=lambda a: (a.published is None, a.published, a.id))
+        outline = story_outline(session, current)
+        size = site(request).options.story_page_size
+        shown = _timeline_page(session, outline, page, size)
+        if page > 1 and not shown:
+            raise NotFound(f"there is no page {page} of story {story_id}")
+        path = f"/stories/{current}"
         return render(
             request,
             "story.html",
             story=found,
-            threads=threads(timeline),
-            outlets=sorted({a.source for a in found.articles}),
-            languages=sorted({a.language for a in found.articles if a.language}),
+            count=len(outline),
+            threads=threads(shown),
+            outlets=sorted({entry.source for entry in outline}),
+            languages=sorted({entry.language for entry in outline if entry.language}),
             feed=f"/stories/{current}.atom",
+            earlier=f"{path}?page={page - 1}" if page > 1 else None,
+            later=f"{path}?page={page + 1}" if page * size < len(thread_heads(outline)) else None,
         )
+
+    @router.get("/articles/{article_id}")
+    def article(request: Request, session: Reader, article_id: ArticleId) -> Response:
+        found = article_detail(session, article_id)
+        if found is None:
+            raise NotFound(f"there is no article {article_id}")
+        return render(request, "article.html", article=found)
 
     @router.get("/sources")
     def sources(request: Request, session: Reader) -> Response:
@@ -143,6 +163,21 @@ def page_routes(templates: Jinja2Templates) -> APIRouter:
         )
 
     return router
+
+
+def _timeline_page(
+    session: Session, outline: list[OutlineEntry], page: int, size: int
+) -> list[ArticleView]:
+    """One page of a story's threads, copies included, in timeline order.
+
+    Only these articles are read in full: a story of hundreds of articles took longer to
+    read and render whole than everything else a request does (issue 11). Texts are read on
+    their own page (/articles/ID).
+    """
+    heads = set(thread_heads(outline)[(page - 1) * size : page * size])
+    wanted = [e.id for e in outline if e.id in heads or e.duplicate_of_id in heads]
+    views = article_views(session, wanted)
+    return [views[article_id] for article_id in wanted if article_id in views]
 
 
 def _query(params: dict[str, str]) -> str:

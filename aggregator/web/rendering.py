@@ -11,11 +11,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from aggregator.store.queries import ArticleView
+from aggregator.store.queries import ArticleView, OutlineEntry
 from aggregator.store.search import Segment
 from aggregator.web.security import http_url
 
-__all__ = ["Thread", "make_templates", "snippet_html", "threads"]
+__all__ = ["Thread", "make_templates", "snippet_html", "thread_heads", "threads"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -56,6 +56,13 @@ class Thread:
 
     article: ArticleView
     copies: tuple[ArticleView, ...]
+
+
+def thread_heads(outline: Sequence[OutlineEntry]) -> list[int]:
+    """The ids that start a thread, in timeline order: originals, and copies whose original
+    is in another story (the rule of :func:`threads`)."""
+    ids = {entry.id for entry in outline}
+    return [entry.id for entry in outline if entry.duplicate_of_id not in ids]
 
 
 def threads(articles: Sequence[ArticleView]) -> list[Thread]:

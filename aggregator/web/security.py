@@ -8,6 +8,7 @@ own stylesheet, so an escaping slip still cannot run anything.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,9 +26,15 @@ SECURITY_HEADERS = {
 }
 
 
+# Control characters and spaces (below U+0021): browsers strip some of them from a scheme,
+# so "java\tscript:" would run. A regular expression, because a story page checks hundreds
+# of links and a character-by-character loop was a quarter of its time (issue 11).
+_UNSAFE_CHAR = re.compile("[\x00-\x20]")
+
+
 def http_url(url: str | None) -> str | None:
     """``url`` when it is an absolute http(s) URL with a host, else None (show it as text)."""
-    if not url or any(ord(char) < 0x21 for char in url):
+    if not url or _UNSAFE_CHAR.search(url):
         return None
     try:
         parts = urlsplit(url)

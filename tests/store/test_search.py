@@ -33,6 +33,19 @@ def test_search_text_appends_cjk_bigrams() -> None:
 
 
 @pytest.mark.parametrize(
+    "value",
+    ["plain words", "東京都に行く", "one 字 alone", "mixed 梅雨明け and 台風", "", "x" * 100_050],
+)
+def test_search_text_is_the_same_in_sql(session: Session, value: str) -> None:
+    """PostgreSQL's aggregator_search_text (migrations 0003 and 0004) must index exactly what
+    SQLite's Python twin does, or one backend finds what the other misses."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite calls search_text itself")
+    found = session.scalar(text("SELECT aggregator_search_text(:value)"), {"value": value})
+    assert found == search_text(value)
+
+
+@pytest.mark.parametrize(
     ("typed", "fts5", "ts"),
     [
         ("rate cut", '"rate" AND "cut"', "'rate' & 'cut'"),
@@ -99,6 +112,19 @@ def test_filters_apply_to_search(session: Session) -> None:
     assert ids(session, "rhein", filters=Filters(language="de")) == [de.id]
     assert ids(session, "rhein", filters=Filters(source="wire.com")) == [en.id]
     assert ids(session, "rhein", filters=Filters(since=NOW + timedelta(days=1))) == []
+
+
+def test_a_common_word_ranks_the_newest_matches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aggregator.store.search as module
+
+    monkeypatch.setattr(module, "MAX_MATCHES", 2)
+    stored = [add_article(session, title=f"Flood number {n}").id for n in range(3)]
+    other = add_article(session, title="Flood elsewhere", language="de")
+    assert sorted(ids(session, "flood")) == sorted([stored[2], other.id])
+    # Filters choose the matches before the cut.
+    assert sorted(ids(session, "flood", filters=Filters(language="en"))) == stored[1:]
 
 
 def test_results_group_by_story_and_page(session: Session) -> None:

@@ -124,10 +124,11 @@ def test_story_page_lists_coverage(live: str, browser: webdriver.Chrome, tmp_pat
     browser.find_element(By.CSS_SELECTOR, "li.story h2 a").click()
     coverage = browser.find_elements(By.CSS_SELECTOR, "li.coverage")
     assert len(coverage) == 3
-    details = browser.find_element(By.CSS_SELECTOR, "li.coverage details")
-    details.find_element(By.TAG_NAME, "summary").click()
-    assert details.get_attribute("open") is not None
     shoot(browser, tmp_path, "story")
+    browser.find_element(By.CSS_SELECTOR, "li.coverage p.read a").click()
+    WebDriverWait(browser, 10).until(lambda driver: "/articles/" in driver.current_url)
+    assert browser.find_elements(By.CSS_SELECTOR, "article.article-page .text p")
+    shoot(browser, tmp_path, "article")
     browser.get(live + "/sources/ratewatch.ca")
     shoot(browser, tmp_path, "source")
     assert console_errors(browser) == []

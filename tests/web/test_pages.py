@@ -60,16 +60,33 @@ def test_pages_link_to_each_other(client: TestClient) -> None:
     assert 'rel="prev"' in second and set(story_ids(first)).isdisjoint(story_ids(second))
 
 
-def test_story_page_folds_copies_and_hides_text_behind_details(client: TestClient) -> None:
+def test_story_page_folds_copies_and_links_each_text(client: TestClient) -> None:
     front = client.get("/").text
     story_id = next(i for i in story_ids(front) if SEED_STORY in _entry(front, i))
     html = client.get(f"/stories/{story_id}").text
     assert html.count('class="coverage"') == 5  # six articles, one of them a copy
     assert html.count("Syndicated copy") == 1
-    assert html.count("<details>") == 5 and "<summary>Read the cleaned text</summary>" in html
+    texts = re.findall(r'<a href="(/articles/\d+)">Read the cleaned text</a>', html)
+    assert len(texts) == 5
+    article = client.get(texts[0])
+    assert article.status_code == 200 and f'href="/stories/{story_id}"' in article.text
+    assert article.text.count("<p>") > 1  # the cleaned text, one paragraph per line
+    assert client.get("/articles/999999").status_code == 404
     assert f'href="/stories/{story_id}.atom"' in html
     times = re.findall(r'class="coverage"[^>]*>\s*<p class="meta"><time>([^<]+)</time>', html)
     assert times == sorted(times)
+
+
+def test_long_stories_are_paged(client: TestClient) -> None:
+    front = client.get("/").text
+    story_id = next(i for i in story_ids(front) if SEED_STORY in _entry(front, i))
+    small = TestClient(make_app(client.app.state.site.engine, options(story_page_size=2)))
+    pages = [small.get(f"/stories/{story_id}?page={n}").text for n in (1, 2, 3)]
+    assert [page.count('class="coverage"') for page in pages] == [2, 2, 1]
+    assert f'rel="next" href="/stories/{story_id}?page=2"' in pages[0]
+    assert 'rel="prev"' in pages[2] and 'rel="next"' not in pages[2]
+    assert "6 articles" in pages[2]  # the header counts the whole story
+    assert small.get(f"/stories/{story_id}?page=4").status_code == 404
 
 
 def _entry(html: str, story_id: int) -> str:

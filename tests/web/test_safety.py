@@ -38,7 +38,9 @@ def hostile(engine: Engine) -> tuple[TestClient, int]:
 
 def test_pages_show_hostile_text_escaped(hostile: tuple[TestClient, int]) -> None:
     client, story_id = hostile
-    for path in ("/", f"/stories/{story_id}", "/search?q=alert", "/search?q=headline"):
+    article = _first_article(client, story_id)
+    pages = ("/", f"/stories/{story_id}", article, "/search?q=alert", "/search?q=headline")
+    for path in pages:
         html = client.get(path).text
         assert "<script>alert" not in html and "<img src=x" not in html, path
         assert "<b onmouseover" not in html
@@ -46,6 +48,13 @@ def test_pages_show_hostile_text_escaped(hostile: tuple[TestClient, int]) -> Non
     story = client.get(f"/stories/{story_id}").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in story
     assert 'class="unlinked"' in story
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(article).text
+
+
+def _first_article(client: TestClient, story_id: int) -> str:
+    html = client.get(f"/stories/{story_id}").text
+    start = html.index('href="/articles/') + len('href="')
+    return html[start : html.index('"', start)]
 
 
 def test_feeds_and_api_carry_hostile_text_as_text(hostile: tuple[TestClient, int]) -> None:
