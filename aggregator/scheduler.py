@@ -16,13 +16,14 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from aggregator.runner import Runner
 from aggregator.store.work import ARTICLES, PAGES
+from aggregator.work.stories import StoryWorker
 from aggregator.work.wake import Backoff
 
 __all__ = ["serve"]
@@ -195,9 +196,13 @@ async def _stories_loop(
             settled = time.monotonic()
         pause = backoff.found(bool(handled)) if leading else runner.options.poll_seconds
         await _either(runner.wakeup.wait(ARTICLES, pause), producers_done)
-    if stories.leading:  # what this process's extractors stored is given its stories
-        await runner.guarded("stories", runner.in_story_thread(stories.drain), 0)
-        await runner.guarded("recheck", runner.in_story_thread(stories.settle), 0)
+    # What this process's extractors stored is given its stories before it stops, if the role
+    # is (still or again) ours: a database error may have made the worker drop it a moment ago.
+    for _attempt in range(3):
+        if not await runner.guarded("stories", runner.in_story_thread(stories.lead), False):
+            break
+        if await runner.guarded("stories", runner.in_story_thread(_finish(stories)), False):
+            break
 
 
 async def _either(wait: Awaitable[None], event: asyncio.Event) -> None:
@@ -214,3 +219,12 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
         # still works there.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+
+
+def _finish(stories: StoryWorker) -> Callable[[], bool]:
+    def finish() -> bool:
+        stories.drain()
+        stories.settle()
+        return True
+
+    return finish
