@@ -203,43 +203,26 @@ def test_a_second_writer_on_one_sqlite_file_stops_with_one_clear_line(
     try:
         group.start()
         time.sleep(3)  # the daemon holds the writer lock from its start
-        second = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "aggregator",
-                "--database",
-                database_url,
-                "replay",
-                str(FIXTURES),
-            ],
-            env=dict(os.environ, PYTHONPATH=str(REPO)),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = _aggregator(database_url, "replay", str(FIXTURES), timeout=60)
         assert second.returncode == 2
         assert "another aggregator process is writing to" in second.stderr
         assert "Traceback" not in second.stderr
         group.stop_all()
-        after = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "aggregator",
-                "--database",
-                database_url,
-                "replay",
-                str(FIXTURES),
-            ],
-            env=dict(os.environ, PYTHONPATH=str(REPO)),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        after = _aggregator(database_url, "replay", str(FIXTURES), timeout=300)
         assert after.returncode == 0, after.stderr  # the lock went with the daemon
     finally:
         group.stop_all()
+
+
+def _aggregator(database_url: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """One `aggregator` command in a process of its own, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "aggregator", "--database", database_url, *args],
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _doubled(config: Path, hosts: tuple[str, ...]) -> Path:
@@ -306,13 +289,7 @@ def test_the_read_only_commands_work_beside_a_running_sqlite_daemon(
         engine = open_database(database_url)
         _wait(lambda: _scalar(engine, select(func.count(Story.id))) > 0, 60, "a story")
         engine.dispose()
-        listed = subprocess.run(
-            [sys.executable, "-m", "aggregator", "--database", database_url, "stories", "--json"],
-            env=dict(os.environ, PYTHONPATH=str(REPO)),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        listed = _aggregator(database_url, "stories", "--json", timeout=60)
         assert listed.returncode == 0, listed.stderr
         assert listed.stdout.lstrip().startswith("[")
     finally:
