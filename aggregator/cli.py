@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from aggregator.fetch.options import FetchOptions
     from aggregator.pipeline import PageOutcome
     from aggregator.replay import ReplaySummary
-    from aggregator.runner import Runner, RunOptions
+    from aggregator.runner import RunOptions
     from aggregator.web.options import WebOptions
 
 __all__ = ["main"]
