@@ -20,6 +20,7 @@ from aggregator.fetch.crawler import Crawler, CrawlOutcome, CrawlRequest
 from aggregator.fetch.feeds import discover_feeds, parse_feed
 from aggregator.fetch.links import discover_article_links
 from aggregator.fetch.sitemaps import SitemapWalk, parse_sitemap
+from aggregator.listings import listing_dates
 from aggregator.models import FeedItem, FetchResult, Source
 from aggregator.store.fetches import (
     FetchRecord,
@@ -96,6 +97,7 @@ class SourceCycle:
         report = CycleReport(source=source.name)
         items = await self._discover(source, source_id, report)
         self.session.commit()
+        listed = listing_dates(items)
         fresh = self._new_urls(items)
         wanted = fresh[: self.max_articles]
         report.discovered = len(items)
@@ -105,7 +107,8 @@ class SourceCycle:
             stored = False
             if outcome.result is not None and not outcome.result.not_modified:
                 report.fetched += 1
-                stored = self._store(outcome.result, source_id, report)
+                record = _page_record(outcome.result, source_id, listed.get(outcome.result.url))
+                stored = self._store(record, report)
             self.session.commit()
             if stored and self.on_stored is not None:
                 self.on_stored()
@@ -119,8 +122,8 @@ class SourceCycle:
         self.session.commit()
         return report
 
-    def _store(self, result: FetchResult, source_id: int | None, report: CycleReport) -> bool:
-        page_id = store_fetched(self.session, _page_record(result, source_id))
+    def _store(self, record: PageRecord, report: CycleReport) -> bool:
+        page_id = store_fetched(self.session, record)
         if page_id is None:
             return False
         notify(self.session, PAGES)
@@ -241,7 +244,9 @@ def _fetch_record(
     )
 
 
-def _page_record(result: FetchResult, source_id: int | None) -> PageRecord:
+def _page_record(
+    result: FetchResult, source_id: int | None, listed_at: datetime | None = None
+) -> PageRecord:
     return PageRecord(
         url=result.url,
         body=result.body,
@@ -254,6 +259,7 @@ def _page_record(result: FetchResult, source_id: int | None) -> PageRecord:
         charset=result.charset,
         etag=result.etag,
         last_modified=result.last_modified,
+        listed_at=listed_at,
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aggregator.dedup.urls import canonicalize_url
 from aggregator.pagefiles import find_pages
 from aggregator.pipeline import (
     Extraction,
@@ -93,8 +94,12 @@ def replay(
     *,
     workers: int = 1,
     on_page: Callable[[PageOutcome], None] | None = None,
+    listed: Mapping[str, datetime] | None = None,
 ) -> ReplaySummary:
     """Ingest saved files; unreadable files become failed pages, never an exception.
+
+    ``listed`` holds the dates saved feeds and sitemaps give pages, by canonical URL
+    (``listings.saved_listing_dates``): a page takes its own as when it was fetched.
 
     Files are read and cleaned a batch at a time, and each batch is stored in publication
     order, so online clustering sees the stories unfold as a live feed would have shown them.
@@ -108,7 +113,10 @@ def replay(
         upcoming = _start(ingestor, batches[0], pool) if batches else None
         for number in range(len(batches)):
             assert upcoming is not None
-            current, cleaned = upcoming, _cleaned(upcoming)
+            current, cleaned = (
+                upcoming,
+                [_listed(pair, listed or {}) for pair in _cleaned(upcoming)],
+            )
             last = number + 1 == len(batches)
             upcoming = None if last else _start(ingestor, batches[number + 1], pool)
             outcomes.extend(current.outcomes)
@@ -131,7 +139,7 @@ def store_in_order(
     articles stories, in the same order."""
     stored = [
         ingestor.store_verdict(page, extraction, force=force)
-        for page, extraction in sorted(pairs, key=lambda pair: publication_order(pair[1]))
+        for page, extraction in sorted(pairs, key=lambda pair: publication_order(*pair))
     ]
     placed = ingestor.assign_stories()
     outcomes = [with_story(outcome, placed) for outcome in stored]
@@ -139,6 +147,18 @@ def store_in_order(
         for outcome in outcomes:
             on_page(outcome)
     return outcomes
+
+
+def _listed(
+    pair: tuple[PageInput, Extraction], listed: Mapping[str, datetime]
+) -> tuple[PageInput, Extraction]:
+    """The page with the date its listing gave it, found by the URL its article is stored under."""
+    page, extraction = pair
+    article = extraction.article
+    if article is None or not listed:
+        return pair
+    url = canonicalize_url(article.canonical_url or page.final_url or page.url)
+    return replace(page, listed_at=listed.get(url)), extraction
 
 
 def _read(path: Path, pages: list[PageInput]) -> PageOutcome | None:
