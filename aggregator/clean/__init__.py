@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from aggregator.clean.classify import declared_listing, link_stats, listing_reason
 from aggregator.clean.decode import decode_html, looks_binary
-from aggregator.clean.extract import Document, ExtractOptions, extract_text, parse_document
+from aggregator.clean.extract import ExtractOptions, extract_text
 from aggregator.clean.limits import (
     MAX_TITLE_CHARS,
     bounded_text,
@@ -75,15 +75,15 @@ def _bounded(meta: PageMeta) -> PageMeta:
     return replace(meta, title=bounded_title(meta.title))
 
 
-def _extract(source: ExtractorInput, document: Document, url: str | None) -> str:
+def _extract(source: ExtractorInput, url: str | None) -> str:
     """The fast pass first, and the full one if that keeps little of the text (``scope.py``)."""
     try:
-        text = extract_text(document, url=url, options=ExtractOptions(fast=True))
+        text = extract_text(source.html, url=url, options=ExtractOptions(fast=True))
     except ExtractError:
         text = ""
     if text and len(text) >= _MIN_FAST_SHARE * source.chars:
         return text
-    return extract_text(document, url=url)
+    return extract_text(source.html, url=url)
 
 
 def clean_html(
@@ -103,8 +103,7 @@ def clean_html(
     stats = link_stats(tree) if declared else None
     dom_removals = prune(tree, rules)
     source = extractor_input(tree)
-    document = parse_document(source.html)
-    extracted = _extract(source, document, url)
+    extracted = _extract(source, url)
     reason = listing_reason(declared, stats, extracted)
     if reason is not None:
         raise ExtractError(f"not an article: {reason}")
@@ -117,7 +116,7 @@ def clean_html(
         title=_title(meta, cleaned.text),
         text=bounded_text(cleaned.text),
         authors=meta.authors,
-        published=meta.published or published_fallback(tree, document, url),
+        published=meta.published or published_fallback(tree, source.html, url),
         language=meta.language,
         canonical_url=meta.canonical_url,
         image=meta.image,
