@@ -105,12 +105,12 @@ class StoryAssigner:
             raise
         return done
 
-    def _assign(self, rows: list[tuple[Article, str]]) -> list[Assignment]:
+    def _assign(self, rows: list[Article]) -> list[Assignment]:
         now = self.clock().replace(tzinfo=None)
         touched: dict[int, Story] = {}
         done = []
-        for article, origin in rows:
-            item, features = _cluster_view(indexed(article, origin))
+        for article in rows:
+            item, features = _cluster_view(indexed(article))
             story = self._place(article, item, features, now)
             touched[story.id] = story
             done.append(Assignment(article.id, story.id, article.duplicate_of))

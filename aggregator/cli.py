@@ -201,16 +201,24 @@ def db_backup(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 @_fail_cleanly
 def replay_command(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
-    """Ingest saved HTML files or folders through the pipeline, without network."""
+    """Ingest saved HTML files or folders through the pipeline, without network.
+
+    Feeds and sitemaps saved in the folders give their pages' dates, as when fetched."""
+    from aggregator.listings import find_listings, saved_listing_dates
     from aggregator.pipeline import Ingestor
     from aggregator.replay import find_pages, replay
 
     files = find_pages(paths)
+    listed = saved_listing_dates(find_listings(paths))
     with _database(ctx, writer=True, stories=True) as (_engine, session):
         ingestor = Ingestor(session, cluster_settings(_settings(ctx)))
         with _progress(len(files)) as advance:
             summary = replay(
-                ingestor, files, workers=workers or os.cpu_count() or 1, on_page=advance
+                ingestor,
+                files,
+                workers=workers or os.cpu_count() or 1,
+                on_page=advance,
+                listed=listed,
             )
     _print_summary(summary)
     if summary.failed:

@@ -20,6 +20,7 @@ from aggregator.fetch.crawler import Crawler, CrawlOutcome, CrawlRequest
 from aggregator.fetch.feeds import discover_feeds, parse_feed
 from aggregator.fetch.links import discover_article_links
 from aggregator.fetch.sitemaps import SitemapWalk, parse_sitemap
+from aggregator.listings import listing_dates
 from aggregator.models import FeedItem, FetchResult, Source
 from aggregator.store.faults import in_transaction
 from aggregator.store.fetches import (
@@ -97,6 +98,7 @@ class SourceCycle:
         report = CycleReport(source=source.name)
         items = await self._discover(source, source_id, report)
         self.session.commit()
+        listed = listing_dates(items)
         fresh = self._new_urls(items)
         wanted = fresh[: self.max_articles]
         report.discovered = len(items)
@@ -108,7 +110,9 @@ class SourceCycle:
             # The page is in memory: a connection lost while storing it costs a retry, not
             # the page (the fetch log row and the page share the transaction).
             page_id = in_transaction(
-                self.session, lambda: self._store(outcome, source_id), stage="fetch"
+                self.session,
+                lambda: self._store(outcome, source_id, listed.get(outcome.url)),
+                stage="fetch",
             )
             if page_id is not None:
                 report.stored += 1
@@ -125,13 +129,15 @@ class SourceCycle:
         self.session.commit()
         return report
 
-    def _store(self, outcome: CrawlOutcome, source_id: int | None) -> int | None:
+    def _store(
+        self, outcome: CrawlOutcome, source_id: int | None, listed_at: datetime | None
+    ) -> int | None:
         """The fetch log row and, for a new body, the pending page; returns the page's id."""
         record_fetch(self.session, _fetch_record(outcome, "page", source_id, self.clock()))
         result = outcome.result
         if result is None or result.not_modified:
             return None
-        page_id = store_fetched(self.session, _page_record(result, source_id))
+        page_id = store_fetched(self.session, _page_record(result, source_id, listed_at))
         if page_id is not None:
             notify(self.session, PAGES)
         return page_id
@@ -247,7 +253,9 @@ def _fetch_record(
     )
 
 
-def _page_record(result: FetchResult, source_id: int | None) -> PageRecord:
+def _page_record(
+    result: FetchResult, source_id: int | None, listed_at: datetime | None = None
+) -> PageRecord:
     return PageRecord(
         url=result.url,
         body=result.body,
@@ -260,6 +268,7 @@ def _page_record(result: FetchResult, source_id: int | None) -> PageRecord:
         charset=result.charset,
         etag=result.etag,
         last_modified=result.last_modified,
+        listed_at=listed_at,
     )
 
 

@@ -56,6 +56,9 @@ class FeedItem:
     url: str
     title: str | None = None
     published: datetime | None = None
+    # Where ``published`` comes from: "entry" (a feed entry's date), "news" (a Google News
+    # sitemap's publication date) or "lastmod" (a sitemap's last modification).
+    dated_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,7 @@ __all__ = [
     "Ingestor",
     "PageInput",
     "PageOutcome",
+    "article_time",
     "extract_and_pack",
     "extract_page",
     "page_origin",
@@ -78,6 +80,8 @@ class PageInput:
     charset: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # The date the feed or sitemap that listed the page gave it.
+    listed_at: datetime | None = None
     rules: SiteRules = field(default_factory=SiteRules)
     # A saved file: its page URL becomes its canonical link (if any), and its fetched_at is the
     # replay, which says nothing about when the article was new.
@@ -113,14 +117,32 @@ class PageOutcome:
     error: str | None = None
 
 
-def publication_order(extraction: Extraction) -> tuple[bool, datetime]:
+def article_time(page: PageInput, article: CleanedArticle) -> datetime | None:
+    """When the article was new, from the best evidence there is (issue 12): the date the page
+    declares, else the date its feed or sitemap gave it, else the HTTP ``Last-Modified`` of the
+    response; otherwise unknown. Never the time we fetched or replayed it: that is kept apart
+    (``first_seen``) and says nothing about when the story happened."""
+    return article.published or page.listed_at or _http_date(page.last_modified)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP-date (RFC 9110 §5.6.7), or None when the header is missing or malformed."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def publication_order(page: PageInput, extraction: Extraction) -> tuple[bool, datetime]:
     """Sort key: oldest article first, undated and failed pages last.
 
     Online clustering depends on arrival order; storing a batch in this order shows it the
     stories as they unfolded.
     """
     article = extraction.article
-    published = naive_utc(article.published) if article else None
+    published = naive_utc(article_time(page, article)) if article else None
     if published is None:
         return (True, datetime.min)
     return (False, published)
@@ -186,6 +208,7 @@ def stored_page_input(page: Page, source_name: str, rules: SiteRules) -> PageInp
         charset=page.charset,
         etag=page.etag,
         last_modified=page.last_modified,
+        listed_at=page.listed_at,
         rules=rules,
         replayed=page.origin == "replay",
     )
@@ -236,6 +259,7 @@ def _save_page(
         charset=page.charset,
         etag=page.etag,
         last_modified=page.last_modified,
+        listed_at=page.listed_at,
         error_kind=extraction.error_kind,
         error_message=extraction.error_message,
         origin=page_origin(page),
@@ -247,8 +271,8 @@ def _save_page(
 def _store_article(
     session: Session, page: PageInput, stored: Page, extraction: Extraction
 ) -> PageOutcome:
-    cleaned = extraction.article
-    assert cleaned is not None
+    assert extraction.article is not None
+    cleaned = replace(extraction.article, published=article_time(page, extraction.article))
     url = canonicalize_url(cleaned.canonical_url or page.final_url or page.url)
     record = ArticleRecord(
         page_id=stored.id,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aggregator.dedup.urls import canonicalize_url
 from aggregator.pagefiles import find_pages
 from aggregator.pipeline import (
     Extraction,
@@ -98,8 +99,12 @@ def replay(
     *,
     workers: int = 1,
     on_page: Callable[[PageOutcome], None] | None = None,
+    listed: Mapping[str, datetime] | None = None,
 ) -> ReplaySummary:
     """Ingest saved files; unreadable files become failed pages, never an exception.
+
+    ``listed`` holds the dates saved feeds and sitemaps give pages, by canonical URL
+    (``listings.saved_listing_dates``): a page takes its own as when it was fetched.
 
     Files are read and cleaned a batch at a time, and each batch is stored in publication
     order, so online clustering sees the stories unfold as a live feed would have shown them.
@@ -116,7 +121,7 @@ def replay(
             while batches and len(queued) < AHEAD:
                 queued.append(_start(ingestor, batches.popleft(), pool))
             current = queued.popleft()
-            cleaned = _cleaned(current)
+            cleaned = [_listed(pair, listed or {}) for pair in _cleaned(current)]
             if batches:
                 queued.append(_start(ingestor, batches.popleft(), pool))
             outcomes.extend(current.outcomes)
@@ -137,7 +142,7 @@ def store_in_order(
 ) -> list[PageOutcome]:
     """Store cleaned pages oldest article first (see ``publication_order``), then give their
     articles stories, in the same order."""
-    ordered = sorted(pairs, key=lambda pair: publication_order(pair[1]))
+    ordered = sorted(pairs, key=lambda pair: publication_order(*pair))
     stored = ingestor.store_verdicts(ordered, force=force)
     placed = ingestor.assign_stories()
     outcomes = [with_story(outcome, placed) for outcome in stored]
@@ -145,6 +150,18 @@ def store_in_order(
         for outcome in outcomes:
             on_page(outcome)
     return outcomes
+
+
+def _listed(
+    pair: tuple[PageInput, Extraction], listed: Mapping[str, datetime]
+) -> tuple[PageInput, Extraction]:
+    """The page with the date its listing gave it, found by the URL its article is stored under."""
+    page, extraction = pair
+    article = extraction.article
+    if article is None or not listed:
+        return pair
+    url = canonicalize_url(article.canonical_url or page.final_url or page.url)
+    return replace(page, listed_at=listed.get(url)), extraction
 
 
 def _read(path: Path, pages: list[PageInput]) -> PageOutcome | None:

@@ -29,17 +29,17 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
-def expectations() -> list[tuple[Path, dict[str, Any]]]:
-    """Every fixture page with its sidecar expectation, in a stable order."""
+def expectations(sites: Path = SITES) -> list[tuple[Path, dict[str, Any]]]:
+    """Every fixture page (under ``sites``) with its sidecar expectation, in a stable order."""
     pairs = []
-    for sidecar in sorted(SITES.rglob("*.expected.json")):
+    for sidecar in sorted(sites.rglob("*.expected.json")):
         page = sidecar.with_name(sidecar.name.removesuffix(".expected.json") + ".html")
         pairs.append((page, json.loads(sidecar.read_text(encoding="utf-8"))))
     return pairs
 
 
-def article_expectations() -> list[tuple[Path, dict[str, Any]]]:
-    return [(page, spec) for page, spec in expectations() if spec.get("article", True)]
+def article_expectations(sites: Path = SITES) -> list[tuple[Path, dict[str, Any]]]:
+    return [(page, spec) for page, spec in expectations(sites) if spec.get("article", True)]
 
 
 def add_article(session: Session, **fields: Any) -> Article:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aggregator.dedup.cluster import ClusterSettings
+from aggregator.listings import find_listings, saved_listing_dates
 from aggregator.pipeline import Ingestor, PageInput
 from aggregator.replay import find_pages, replay
 from aggregator.store.schema import Article, Page, Story
@@ -21,8 +22,11 @@ pytestmark = pytest.mark.skipif(not article_expectations(), reason="fixtures/ ha
 
 
 def replay_fixtures(session: Session) -> Ingestor:
+    """The fixtures replayed as ``aggregator replay fixtures/`` does: their saved feeds and
+    sitemaps give the pages that declare no date their listing's date."""
     ingestor = Ingestor(session, ClusterSettings())
-    summary = replay(ingestor, find_pages([FIXTURES]))
+    listed = saved_listing_dates(find_listings([FIXTURES]))
+    summary = replay(ingestor, find_pages([FIXTURES]), listed=listed)
     assert summary.failed == 0, summary.failures
     return ingestor
 

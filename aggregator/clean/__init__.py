@@ -39,7 +39,7 @@ from aggregator.models import CleanedArticle, Removal, SiteRules
 
 __all__ = ["ExtractOptions", "clean_html", "decode_html"]
 
-# Below this share of the marked article's text, the fast pass missed the article.
+# Below this share of the text it was given, the fast pass missed the article.
 _MIN_FAST_SHARE = 0.2
 # lxml refuses NUL and most C0 controls, and lone surrogates cannot be encoded at all.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
@@ -76,14 +76,13 @@ def _bounded(meta: PageMeta) -> PageMeta:
 
 
 def _extract(source: ExtractorInput, url: str | None) -> str:
-    """A marked article is read by the fast pass first, and by the full one if that keeps little."""
-    if source.marked:
-        try:
-            text = extract_text(source.html, url=url, options=ExtractOptions(fast=True))
-        except ExtractError:
-            text = ""
-        if len(text) >= _MIN_FAST_SHARE * source.marked_chars:
-            return text
+    """The fast pass first, and the full one if that keeps little of the text (``scope.py``)."""
+    try:
+        text = extract_text(source.html, url=url, options=ExtractOptions(fast=True))
+    except ExtractError:
+        text = ""
+    if text and len(text) >= _MIN_FAST_SHARE * source.chars:
+        return text
     return extract_text(source.html, url=url)
 
 
@@ -103,7 +102,8 @@ def clean_html(
     declared = declared_listing(meta, url)
     stats = link_stats(tree) if declared else None
     dom_removals = prune(tree, rules)
-    extracted = _extract(extractor_input(tree), url)
+    source = extractor_input(tree)
+    extracted = _extract(source, url)
     reason = listing_reason(declared, stats, extracted)
     if reason is not None:
         raise ExtractError(f"not an article: {reason}")
@@ -116,7 +116,7 @@ def clean_html(
         title=_title(meta, cleaned.text),
         text=bounded_text(cleaned.text),
         authors=meta.authors,
-        published=meta.published or published_fallback(html, url),
+        published=meta.published or published_fallback(tree, source.html, url),
         language=meta.language,
         canonical_url=meta.canonical_url,
         image=meta.image,

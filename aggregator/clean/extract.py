@@ -1,8 +1,13 @@
-"""The one adapter around trafilatura: every call to it goes through ``extract_text``.
+"""The one adapter around trafilatura: every call to it goes through this module.
 
 trafilatura's ``extract`` has two dozen keyword parameters and answers ``None`` for both "no main
 text" and several internal failures; here it becomes one options dataclass in and text or
 ``ExtractError`` out.
+
+It takes the page as a string, not as a parsed tree: trafilatura copies a tree it is handed
+before it changes it (and htmldate too), and that copy costs as much as the parse it saves. On
+every third page of the extraction benchmark, one lxml tree handed to the fast pass and to the
+date fallback took 4.35 ms at the median against 4.20 ms for the string handed to both.
 """
 
 from __future__ import annotations

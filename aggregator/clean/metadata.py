@@ -1,5 +1,6 @@
 # ruff: noqa: RUF001  (the rules match typographic and CJK punctuation on purpose)
-"""Article metadata from the unpruned page: JSON-LD first, then meta tags, then htmldate.
+"""Article metadata from the unpruned page: JSON-LD first, then meta tags; for pages that declare
+no date, the URL, date elements and htmldate on the pruned page (``published_fallback``).
 
 Also the page-kind signals (``og:type``, JSON-LD types, link density) that tell an article from a
 homepage or listing.
@@ -235,10 +236,54 @@ def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> PageMeta:
     )
 
 
-def published_fallback(html: str, url: str | None = None) -> datetime | None:
-    """Publication date by htmldate's heuristics, for pages that declare none."""
+# A date in the path (``/2026/04/30/``, ``-2019-05-03-``) is the page's own: htmldate reads it
+# first too.
+_URL_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)[/_.-](0?[1-9]|1[0-2])[/_.-](0?[1-9]|[12]\d|3[01])(?!\d)"
+)
+# Elements that carry a machine-readable date: microdata and <time>.
+_DATE_ELEMENTS = '[itemprop="datePublished"], time[datetime], time[pubdate]'
+
+
+def _url_date(url: str | None) -> datetime | None:
+    match = _URL_DATE.search(urlsplit(url).path) if url else None
+    if match is None:
+        return None
     try:
-        found = find_date(html, url=url, original_date=True, extensive_search=False)
+        return datetime(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _element_date(tree: LexborHTMLParser) -> datetime | None:
+    for node in tree.css(_DATE_ELEMENTS):
+        attrs = node.attributes
+        found = parse_date(_clean(attrs.get("datetime") or attrs.get("content")))
+        if found is not None:
+            return found
+    return None
+
+
+def published_fallback(
+    tree: LexborHTMLParser, pruned: str, url: str | None = None
+) -> datetime | None:
+    """Publication date of a page that declares none in JSON-LD or metas.
+
+    ``tree`` is the pruned page and ``pruned`` what the extractor read of it (the marked article
+    under the head, or the pruned page). The URL's date and the page's date elements
+    come first; htmldate's heuristics run only when neither says. Searching the pruned page
+    rather than the raw one keeps the dates of teasers in related rails and comment threads out:
+    on the 288 pages of the extraction benchmark whose annotations give a date and whose
+    metadata does not, this gives 205 right dates and 22 wrong ones, where htmldate on the raw
+    page gave 207 and 41; the rest stay unknown. It is also a quarter of the time on the 450 pages
+    without declared dates (median 0.9 ms against 3.8 ms): most of htmldate's cost was parsing
+    and searching the whole raw page.
+    """
+    found = _url_date(url) or _element_date(tree)
+    if found is not None:
+        return found
+    try:
+        date = find_date(pruned, url=url, original_date=True, extensive_search=False)
     except (ValueError, TypeError, RecursionError):
         return None
-    return parse_date(found) if isinstance(found, str) else None
+    return parse_date(date) if isinstance(date, str) else None

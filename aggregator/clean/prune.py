@@ -17,10 +17,13 @@ from functools import lru_cache
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from aggregator.clean.residue import (
+    CARD_BLOCK,
+    CARD_TIME,
     CONTENT_BLOCKS,
     DOM_RULES,
     STRIP_SELECTORS,
     WORD_ATTRIBUTES,
+    CardShape,
     DomRule,
 )
 from aggregator.models import Removal, SiteRules
@@ -88,6 +91,77 @@ def _candidates(tree: LexborHTMLParser) -> Iterator[_Candidate]:
         by_word = seen[raw]
         if by_word is not None:
             yield _Candidate(node, by_word)
+
+
+_CARDS = DomRule("dom:recommendations")
+
+
+def _elements_after(node: LexborNode) -> list[LexborNode]:
+    found = []
+    sibling = node.next
+    while sibling is not None:
+        if sibling.tag not in ("-text", "-comment"):
+            found.append(sibling)
+        sibling = sibling.next
+    return found
+
+
+def _children(node: LexborNode) -> list[LexborNode]:
+    child, found = node.child, []
+    while child is not None:
+        if child.tag not in ("-text", "-comment"):
+            found.append(child)
+        child = child.next
+    return found
+
+
+def _is_card(node: LexborNode, shape: CardShape) -> bool:
+    text = _text(node)
+    words = len(text.split())
+    if (
+        len(text) > shape.max_card_chars
+        or not shape.min_card_words <= words <= shape.max_card_words
+    ):
+        return False
+    return (
+        node.tag == "a"
+        or node.css_first("a[href], img") is not None
+        or CARD_TIME.search(text) is not None
+    )
+
+
+def _cards(heading: LexborNode, shape: CardShape) -> list[LexborNode]:
+    """The cards after ``heading``: its following siblings, or the items of its one list."""
+    after = _elements_after(heading)
+    cards = _children(after[0]) if len(after) == 1 else after
+    if len(cards) < shape.min_cards:
+        return []
+    kind = (cards[0].tag, cards[0].attributes.get("class"))
+    if any((c.tag, c.attributes.get("class")) != kind for c in cards):
+        return []
+    return cards if all(_is_card(c, shape) for c in cards) else []
+
+
+def _card_blocks(tree: LexborHTMLParser, shape: CardShape = CARD_BLOCK) -> Iterator[_Candidate]:
+    """Recommendation blocks by shape (``residue.CardShape``): a heading, then cards."""
+    for heading in tree.css(", ".join(shape.headings)):
+        parent = heading.parent
+        if parent is None or len(_text(heading)) > shape.max_heading_chars:
+            continue
+        if _cards(heading, shape) and _heads(parent, heading):
+            yield _Candidate(parent, _CARDS)
+
+
+def _heads(parent: LexborNode, heading: LexborNode) -> bool:
+    """True when nothing with text comes before ``heading`` in ``parent``: the block is the
+    heading's parent only when it holds nothing else (a heading over a list of links at the end
+    of an article's body is no reason to drop the body)."""
+    for child in _children(parent):
+        if child.mem_id == heading.mem_id:
+            return True
+        if _text(child):
+            return False
+    return False
 
 
 def _text(node: LexborNode) -> str:
@@ -211,7 +285,7 @@ def prune(tree: LexborHTMLParser, rules: SiteRules | None = None) -> tuple[Remov
     )
     chosen: dict[int, tuple[_Candidate, str]] = {}
     judged: set[tuple[int, str]] = set()
-    for cand in (*_site_drops(tree, site.drop), *_candidates(tree)):
+    for cand in (*_site_drops(tree, site.drop), *_candidates(tree), *_card_blocks(tree)):
         key = (cand.node.mem_id, cand.rule.name)
         if cand.node.mem_id in chosen or key in judged:
             continue

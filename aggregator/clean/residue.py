@@ -18,6 +18,8 @@ from importlib import resources
 
 __all__ = [
     "AD_LABELS",
+    "CARD_BLOCK",
+    "CARD_TIME",
     "CONTENT_BLOCKS",
     "DOM_RULES",
     "LINE_RULES",
@@ -25,6 +27,7 @@ __all__ = [
     "SENTENCE_RULES",
     "STRIP_SELECTORS",
     "WORD_ATTRIBUTES",
+    "CardShape",
     "DomRule",
     "LineRule",
     "icon_names",
@@ -287,6 +290,30 @@ DOM_RULES: tuple[DomRule, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True, slots=True)
+class CardShape:
+    """A recommendation block told by its shape, in any language (issue 12): a short heading,
+    then at least ``min_cards`` sibling cards of one tag and class (or the items of the one list
+    after the heading), each short, and each a link or holding a link, an image or a time (a
+    video's duration, an age such as "3h ago"): "Keep reading", "Watch next", "Más noticias",
+    "Nos vidéos" over thumbnail / title / time or duration / title / channel / blurb cards.
+    Prose is never a card: a card of more than ``max_card_words`` words is an entry or an answer.
+    Nor is a word or two: a card carries a headline, and a list of single linked words under a
+    heading is a recipe's utensils or a tag list (backen.de on the extraction benchmark).
+    """
+
+    max_heading_chars: int = 60
+    min_cards: int = 2
+    max_card_chars: int = 220
+    min_card_words: int = 4
+    max_card_words: int = 30
+    headings: tuple[str, ...] = ("h2", "h3", "h4", "h5", "h6")
+
+
+CARD_BLOCK = CardShape()
+
+
 # Whole text of a small element that labels an ad slot, in the languages we serve.
 AD_LABELS: tuple[str, ...] = (
     "advertisement",
@@ -386,9 +413,42 @@ _AGO = (
     r"há \d+\s*\w+",
     r"\d+\s*(?:秒|分|時間|日|週間|か月|年)前",
     r"\d+\s*\w+ назад",
+    # A bare age after a source name on aggregator cards ("Mining Weekly · 2h"); only ever a
+    # part of a whole-line byline match, never a line's only word.
+    r"\d{1,2}\s?(?:h|hrs?|min|mins|d)",
 )
+# What an AI note is made of, per language: the names of AI, the verbs of making a text, and
+# the nouns a page uses for itself. A sentence that names itself, a making verb and AI is a note
+# about how the page was made, not news (issue 12), whatever the wording.
+_AI_SHORT = r"ai|a\.i\.|ki|ia|ии"
+_AI_NAMES = (
+    rf"\b(?:{_AI_SHORT})\b|artificial intelligence|an ai (?:model|tool|system)|künstliche[rn]?"
+    r" intelligenz|inteligencia artificial|intelligence artificielle|intelligenza artificiale"
+    r"|inteligência artificial|sztuczn\w+ inteligencj\w+|искусственн\w+ интеллект\w*|人工智能"
+)
+_MAKING = (
+    r"generated|produced|created|written|compiled|drafted|prepared|summari[sz]ed|translated"
+    r"|erstellt|generiert|verfasst|zusammengefasst|übersetzt|geschrieben"
+    r"|generad[oa]|elaborad[oa]|redactad[oa]|cread[oa]|resumid[oa]|traducid[oa]"
+    r"|générée?|rédigée?|résumée?|produite?|traduite?|gerad[oa]|criad[oa]|generat[oa]|scritt[oa]"
+    r"|wygenerowan\w+|сгенерирован\w*|создан\w*|生成|作成"
+)
+_SELF_NOUNS = (
+    r"summary|summaries|article|text|content|story|coverage|live ?blog|post|report|briefing"
+    r"|zusammenfassung|artikel|beitrag|meldung|liveblog|ticker"
+    r"|resumen|artículo|texto|nota|contenido|directo"
+    r"|résumé|texte|contenu|direct|articolo|riassunto|testo|resumo|artigo|conteúdo"
+    r"|streszczenie|tekst|artykuł|текст|статья|материал|摘要|本文|要約|記事"
+)
+_SUMMARY_WORDS = r"summary|summaries|zusammenfassung|resumen|résumé|resumo|riassunto|要約|摘要"
+_SOURCE_WORDS = r"sources|quellen|fuentes|fontes|fonti|źródła|источник\w*"
+
 _BYLINE_SEP = r"(?:\s*[·•|/,]\s*|\s+)"
 _BYLINE_PART = "|".join(_READ_TIME + _AGO)
+# A time on a card: a video's duration, or an age ("3h ago", "vor 2 Stunden", "hace 5 minutos").
+CARD_TIME = re.compile(
+    rf"(?<![\d:])\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?![\d:])|(?:{'|'.join(_AGO[:-1])})", re.IGNORECASE
+)
 
 LINE_RULES: tuple[LineRule, ...] = (
     _line("text:share-label", *_SHARE, max_chars=40),
@@ -614,6 +674,33 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"\s*[-:.|–]\s*.{0,200}",
         max_chars=220,
     ),
+    # Who the facts come from, on a line of its own: source lists, agency credits and wire
+    # trailers, in the languages we serve (issue 12: "Sources: ...", "Reporting by ...; Editing
+    # by ...", "Mit Material von dpa", "Avec AFP", "Con información de EFE").
+    _line(
+        "text:attribution",
+        r"(?:sources?|quellen?|fuentes?|fontes?|источники?|来源|出典)\s*[:：].{1,160}",
+        r"(?:based on|with|additional) reporting (?:by|from) .{1,120}",
+        r"(?:reporting|writing|editing|compiled) by [^.;]{1,60}"
+        r"(?:[;,] (?:additional reporting|reporting|writing|editing) by [^.;]{1,60})*",
+        r"originally (?:reported|published) (?:by|on|at|in) .{1,80}",
+        r"with (?:agencies|agency reporting|wires)",
+        r"mit material (?:von|der|des) .{1,60}",
+        r"avec (?:l')?(?:afp|agences|reuters|ap|belga)(?: et (?:l')?\w+)?",
+        r"con información de .{1,80}",
+        r"com informações (?:de|da|do|das|dos) .{1,80}",
+        r"\((?:reuters|ap|afp|dpa|efe|ansa|bloomberg)\)",
+        max_chars=200,
+    ),
+    # The label an aggregator puts over a machine summary, with its source count ("AI summary",
+    # "KI-Zusammenfassung · 5 Quellen").
+    _line(
+        "text:ai-disclaimer",
+        rf"(?:(?:{_AI_SHORT})[- ](?:{_SUMMARY_WORDS})|(?:{_SUMMARY_WORDS}) (?:{_AI_SHORT}))"
+        rf"(?:\W*\d+\s*(?:{_SOURCE_WORDS}))?",
+        rf"\d+\s*(?:{_SOURCE_WORDS})",
+        max_chars=60,
+    ),
     _line(
         "text:toc-heading",
         r"table of contents",
@@ -656,6 +743,26 @@ SENTENCE_CUES = (
     "summar",
     "references to products",
     "enthält",
+    # AI notes: the names of AI (" ai " with its spaces, as "ai" alone is in "said").
+    " ai ",
+    " ai.",
+    " ai,",
+    "ai-",
+    "a.i.",
+    "artificial",
+    "künstlich",
+    "intelligen",
+    " ki ",
+    " ki.",
+    "ki-",
+    " ia ",
+    " ia.",
+    "d'une ia",
+    "искусствен",
+    "人工智能",
+    "may contain",
+    "might contain",
+    "can contain",
 )
 
 # Sentences dropped from inside a line (AI-summary and affiliate disclaimers, "read the original").
@@ -668,6 +775,13 @@ SENTENCE_RULES: tuple[LineRule, ...] = (
         r".{0,60} is not (?:liable|responsible) for the accuracy.*",
         r".*summar(?:y|ies|ized) (?:by|with) (?:ai|artificial intelligence).*",
         r"(?:this|the) (?:summary|article) may contain (?:errors|inaccuracies).*",
+        # The class: the page naming itself, a making verb and AI, in any order and language.
+        rf".{{0,60}}\b(?:{_SELF_NOUNS})\b.{{0,80}}?"
+        rf"(?:\b(?:{_MAKING})\b.{{0,60}}?(?:{_AI_NAMES})|(?:{_AI_NAMES}).{{0,60}}?\b(?:{_MAKING})\b).*",
+        rf"(?:{_MAKING}) (?:by|with|using|von|mit|durch|por|con|par|avec|da|com) (?:the help of )?"
+        rf"(?:an? )?(?:{_AI_NAMES}).*",
+        r"(?:it|this summary|the summary|this text) (?:may|might|can) contain"
+        r" (?:errors|mistakes|inaccuracies).*",
         max_chars=300,
     ),
     _line(

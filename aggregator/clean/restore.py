@@ -69,16 +69,14 @@ def _prose(block: _Block) -> bool:
     return link_chars <= _MAX_LINK_SHARE * len(block.text) and not _foreign(block.node)
 
 
-def _paragraphs(tree: LexborHTMLParser, extracted: str) -> list[_Block]:
+def _paragraphs(tree: LexborHTMLParser, extracted: str) -> Iterator[_Block]:
     """Paragraphs long enough to be prose, in document order, marked kept or not."""
     flat = _collapse(extracted)
-    blocks = []
     for node in tree.css(_PARAGRAPHS):
         text = _collapse(node.text())
         if len(text) >= _MIN_CHARS:
             key = text[:_KEY_CHARS]
-            blocks.append(_Block(node, text, key, key in flat))
-    return blocks
+            yield _Block(node, text, key, key in flat)
 
 
 def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
@@ -121,9 +119,14 @@ def _in_scope(blocks: list[_Block]) -> list[_Block]:
 
 def restore_lead(tree: LexborHTMLParser, extracted: str) -> tuple[str, tuple[str, ...]]:
     """``extracted`` with the lead paragraphs back before the body; also the restored ones."""
-    paragraphs = _paragraphs(tree, extracted)
-    # Most pages: the first paragraph is kept, and there is nothing before it to look at.
-    if not next((i for i, b in enumerate(paragraphs) if b.kept), 0):
+    found = _paragraphs(tree, extracted)
+    opening = next(found, None)
+    # Most pages: the first paragraph is kept, and there is nothing before it to look at (nor
+    # a reason to measure the others).
+    if opening is None or opening.kept:
+        return extracted, ()
+    paragraphs = [opening, *found]
+    if not any(b.kept for b in paragraphs):
         return extracted, ()
     blocks = [b for b in paragraphs if _prose(b)]
     if not any(b.kept for b in blocks):

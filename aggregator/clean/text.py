@@ -32,6 +32,8 @@ _CODE_LIKE = re.compile(r"[=;{}()\[\]<>]|\bdef\b|\bimport\b|\breturn\b")
 # A plain-word icon glued after these ("Watch now!share") is UI; after "." it is a file name or
 # a domain ("free-sw.de.html", "example.com").
 _PUNCT_BEFORE = frozenset("?!:)]\"'”’»›…")
+# The headline repeated in the body sits in its first lines, under a kicker or two at most.
+_HEADLINE_SEARCH_LINES = 3
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+")
 _GLUE = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 _SENTENCE_PUNCT = re.compile(r"[.,;:!?。，；！？]")
@@ -146,7 +148,8 @@ _MAX_BYLINE = 120
 
 @dataclass(frozen=True, slots=True)
 class TextContext:
-    """What the text pass knows about the page: to drop bylines and datelines from the body."""
+    """What the text pass knows about the page: to drop the headline, bylines and datelines
+    from the body."""
 
     title: str | None = None
     authors: tuple[str, ...] = ()
@@ -393,6 +396,24 @@ def _drop_orphan_headings(lines: list[str], found: list[Removal]) -> list[str]:
     return [ln for ln in lines[:end] if ln]
 
 
+def _comparable(line: str) -> str:
+    return " ".join(line.split()).casefold().rstrip(".")
+
+
+def _drop_repeated_headline(lines: list[str], title: str | None, found: list[Removal]) -> None:
+    """The headline repeated at the top of the body: the article carries it as its title
+    already (a fifth of the extraction benchmark's pages began with it; issue 12). It may sit
+    under a kicker line ("Heat wave"), or come twice (the page's <h1> and the summary card's
+    own heading), so the first few lines are looked at."""
+    if not title:
+        return
+    wanted = _comparable(title)
+    for i in [i for i, line in enumerate(lines) if line][:_HEADLINE_SEARCH_LINES]:
+        if _comparable(lines[i]) == wanted:
+            found.append(Removal("text:headline", lines[i]))
+            lines[i] = ""
+
+
 def clean_text(text: str, ctx: TextContext | None = None) -> TextResult:
     """Remove residue from extracted text; every removal names its rule."""
     context = ctx or TextContext()
@@ -404,5 +425,6 @@ def clean_text(text: str, ctx: TextContext | None = None) -> TextResult:
         lines.append(_clean_line(raw, context, found))
         flags.append(found[-1].rule if len(found) > before and not lines[-1] else None)
     _drop_blocks(lines, flags, found)
+    _drop_repeated_headline(lines, context.title, found)
     kept = _drop_orphan_headings(lines, found)
     return TextResult("\n".join(kept), tuple(found))

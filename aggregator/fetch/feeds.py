@@ -138,7 +138,10 @@ def _feed_item(entry: Any, base_url: str) -> FeedItem | None:
     if url is None:
         return None
     published = entry.get("published_parsed") or entry.get("updated_parsed")
-    return FeedItem(url=url, title=_text(entry.get("title")), published=_from_struct(published))
+    when = _from_struct(published)
+    return FeedItem(
+        url=url, title=_text(entry.get("title")), published=when, dated_by="entry" if when else None
+    )
 
 
 def _permalink_guid(entry: Any) -> str | None:
@@ -183,7 +186,10 @@ def _json_item(item: object, base_url: str) -> FeedItem | None:
     if url is None:
         return None
     date = item.get("date_published") or item.get("date_modified")
-    return FeedItem(url=url, title=_text(item.get("title")), published=parse_date(date))
+    when = parse_date(date)
+    return FeedItem(
+        url=url, title=_text(item.get("title")), published=when, dated_by="entry" if when else None
+    )
 
 
 def parse_date(value: object) -> datetime | None:

@@ -165,8 +165,13 @@ def _url_item(element: Element, base_url: str) -> FeedItem | None:
         return None
     news = next((c for c in element if _local(c.tag) == "news"), None)
     title = _clean(_child_text(news, "title")) if news is not None else None
-    published = _news_date(news) or parse_date(_child_text(element, "lastmod"))
-    return FeedItem(url=url, title=title, published=published)
+    news_date = _news_date(news)
+    if news_date is not None:
+        return FeedItem(url=url, title=title, published=news_date, dated_by="news")
+    lastmod = parse_date(_child_text(element, "lastmod"))
+    return FeedItem(
+        url=url, title=title, published=lastmod, dated_by="lastmod" if lastmod else None
+    )
 
 
 def _news_date(news: Element | None) -> datetime | None:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.orm import Session
 
 from aggregator.models import CleanedArticle
-from aggregator.store.schema import Article, Page
+from aggregator.store.schema import Article
 
 __all__ = [
     "ArticleRecord",
@@ -104,29 +104,22 @@ def naive_utc(moment: datetime | None) -> datetime | None:
     return (moment - offset).replace(tzinfo=None)
 
 
-def moment_of(published: datetime | None, first_seen: datetime, origin: str) -> datetime | None:
-    """When an article was new, as clustering sees it.
-
-    The published date, but never later than when we first saw the page (a future date is a
-    site's mistake); without one, the first fetch, unless the page was replayed from a file
-    (then its first_seen is the replay, and the time is unknown).
-    """
-    if published is not None:
-        return min(naive_utc(published) or published, first_seen)
-    return first_seen if origin == "fetch" else None
+def moment_of(published: datetime | None, first_seen: datetime) -> datetime | None:
+    """When an article was new, as clustering sees it: its stored time (the best evidence the
+    extraction stage found, see ``pipeline.article_time``), never later than when we first saw
+    the page (a future date is a site's mistake). Without one the time is unknown, for fetched
+    and replayed pages alike: when we happened to fetch a page says nothing about when its
+    story happened, so it is no evidence for or against a story (issue 12)."""
+    if published is None:
+        return None
+    return min(naive_utc(published) or published, first_seen)
 
 
 def _moment_sql() -> ColumnElement[datetime]:
     """``moment_of`` in SQL, for choosing the window to rebuild."""
     return case(
-        (
-            Article.published_at.is_not(None),
-            case(
-                (Article.published_at < Article.first_seen, Article.published_at),
-                else_=Article.first_seen,
-            ),
-        ),
-        (Page.origin == "fetch", Article.first_seen),
+        (Article.published_at < Article.first_seen, Article.published_at),
+        (Article.published_at.is_not(None), Article.first_seen),
         else_=None,
     )
 
@@ -134,53 +127,41 @@ def _moment_sql() -> ColumnElement[datetime]:
 def recent_articles(session: Session, window: timedelta) -> Iterator[IndexedArticle]:
     """Articles of the last ``window`` (relative to the newest one), oldest first.
 
-    Undated replayed articles have no place in time; those replayed within the window of the
-    latest replay come last.
+    Undated articles have no place in time; those first seen within the window of the latest
+    one come last.
     """
     moment = _moment_sql()
-    joined = select(func.max(moment)).select_from(Article).join(Page, Article.page_id == Page.id)
-    newest = session.scalar(joined)
+    newest = session.scalar(select(func.max(moment)))
     latest_seen = session.scalar(select(func.max(Article.first_seen)))
     if latest_seen is None:
         return
     dated = moment >= newest - window if newest is not None else false()
     undated = moment.is_(None) & (Article.first_seen >= latest_seen - window)
-    query = (
-        select(Article, Page.origin)
-        .join(Page, Article.page_id == Page.id)
-        .where(dated | undated)
-        .order_by(moment.is_(None), moment, Article.id)
-    )
-    for article, origin in session.execute(query).all():
-        yield indexed(article, origin)
+    query = select(Article).where(dated | undated).order_by(moment.is_(None), moment, Article.id)
+    for article in session.scalars(query).all():
+        yield indexed(article)
 
 
-def indexed(article: Article, origin: str) -> IndexedArticle:
-    """The clustering view of a stored article (``origin`` is its page's)."""
+def indexed(article: Article) -> IndexedArticle:
+    """The clustering view of a stored article."""
     return IndexedArticle(
         id=article.id,
         title=article.title,
         text=article.text,
         url=article.url,
         source_name=article.source_name,
-        timestamp=moment_of(article.published_at, article.first_seen, origin),
+        timestamp=moment_of(article.published_at, article.first_seen),
         story_id=article.story_id,
         duplicate_of=article.duplicate_of,
         features=article.features,
     )
 
 
-def pending_articles(session: Session, limit: int) -> list[tuple[Article, str]]:
-    """Articles still without a story, in arrival (id) order, each with its page's origin.
+def pending_articles(session: Session, limit: int) -> list[Article]:
+    """Articles still without a story, in arrival (id) order.
 
     Arrival order is the story stage's order: the same articles give the same stories
     whichever process stores them and whenever the stage runs.
     """
-    query = (
-        select(Article, Page.origin)
-        .join(Page, Article.page_id == Page.id)
-        .where(Article.story_id.is_(None))
-        .order_by(Article.id)
-        .limit(limit)
-    )
-    return [(article, origin) for article, origin in session.execute(query).all()]
+    query = select(Article).where(Article.story_id.is_(None)).order_by(Article.id).limit(limit)
+    return list(session.scalars(query).all())

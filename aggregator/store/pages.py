@@ -40,6 +40,7 @@ class PageRecord:
     charset: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    listed_at: datetime | None = None
     error_kind: str | None = None
     error_message: str | None = None
     origin: str = "fetch"
@@ -82,6 +83,7 @@ def save_page(session: Session, record: PageRecord, existing: Page | None = None
     page.charset = record.charset
     page.etag = record.etag
     page.last_modified = record.last_modified
+    page.listed_at = record.listed_at
     digest = body_digest(record.body)
     if page.body_sha256 != digest:  # a claimed pending page keeps the body it was stored with
         page.body = record.packed or pack_body(record.body)

@@ -92,6 +92,9 @@ class Page(Base):
     charset: Mapped[str | None] = mapped_column(String(64))
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # The date the feed or sitemap that listed the page gave it (entry date, news date or
+    # lastmod): the article's time when the page declares none of its own.
+    listed_at: Mapped[datetime | None] = mapped_column(DateTime)
     body: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw bytes
     body_size: Mapped[int] = mapped_column(Integer, default=0)
     body_sha256: Mapped[str | None] = mapped_column(String(64), index=True)

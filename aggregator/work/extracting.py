@@ -79,7 +79,7 @@ class ExtractWorker:
             for (page_id, page), extraction in zip(pages, extractions, strict=True)
         ]
         # Oldest article first: the story stage takes articles in the order they are stored.
-        done.sort(key=lambda entry: publication_order(entry[2]))
+        done.sort(key=lambda entry: publication_order(entry[1], entry[2]))
         for page_id, page, extraction in done:
             self._store(page_id, page, extraction)
         return len(ids)

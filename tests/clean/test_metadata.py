@@ -77,3 +77,25 @@ def test_htmldate_fallback_and_h1_title() -> None:
 def test_malformed_json_ld_is_ignored() -> None:
     head = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>'
     assert clean_html(_page(head)).title == "Bridge to be rebuilt"
+
+
+def test_undeclared_date_from_the_url_path() -> None:
+    page = _page("<title>Bridge</title>")
+    article = clean_html(page, url="https://town.example/news/2025/03/04/bridge.html")
+    assert article.published == datetime(2025, 3, 4)
+
+
+def test_undeclared_date_from_a_time_element_in_the_article() -> None:
+    body = BODY.replace("<h1>", '<time datetime="2025-03-04T09:30:00Z">4 March</time><h1>')
+    page = f"<html><head><title>Bridge</title></head><body>{body}</body></html>".encode()
+    article = clean_html(page, url="https://town.example/news/bridge")
+    assert article.published == datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+
+
+def test_dates_in_a_pruned_related_rail_are_not_the_page_date() -> None:
+    rail = (
+        '<aside class="related-posts"><ul><li><a href="/a">Older story</a>'
+        '<time datetime="2019-01-02">2 Jan 2019</time></li></ul></aside>'
+    )
+    page = f"<html><head><title>Bridge</title></head><body>{BODY}{rail}</body></html>".encode()
+    assert clean_html(page, url="https://town.example/news/bridge").published is None

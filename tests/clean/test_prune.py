@@ -96,3 +96,55 @@ def test_site_rules_drop_and_keep() -> None:
 def test_removals_carry_the_removed_text() -> None:
     _, removals = _prune('<div class="share-bar"><a>Share this story</a></div>')
     assert removals == (Removal("dom:share-bar", "Share this story"),)
+
+
+def _card(title: str, extra: str) -> str:
+    return f'<div class="x7"><img src="/t.jpg" alt=""><span>{title}</span>{extra}</div>'
+
+
+def test_a_heading_over_repeated_cards_goes_in_any_language() -> None:
+    cards = _card("Lufthansa streicht Flüge nach Warnstreik", "<span>vor 2 Stunden</span>") * 3
+    text, removals = _prune(
+        f'<section class="q1"><h3>Weitere Zusammenfassungen</h3>{cards}</section>'
+    )
+    assert "Lufthansa" not in text and "Weitere" not in text
+    assert "dom:recommendations" in _rules(removals)
+
+
+def test_video_cards_of_duration_title_channel_blurb_go() -> None:
+    card = (
+        '<div class="v"><span>2:41</span><span>Drone footage shows the damaged harbour</span>'
+        "<span>Wire Video</span><span>Aerial images after the quake.</span></div>"
+    )
+    text, _ = _prune(f'<div class="z"><h4>Watch next</h4>{card * 2}</div>')
+    assert "Drone footage" not in text and "Watch next" not in text
+
+
+def test_live_entries_answers_and_word_lists_are_not_cards() -> None:
+    entry = (
+        '<div class="e"><div class="t">11:20</div><div>The ministry says more than 40 aftershocks'
+        " have been recorded since the main quake, the largest of magnitude 4.5, and that"
+        " nobody was hurt in the night.</div></div>"
+    )
+    answer = (
+        '<div class="q"><button aria-expanded="false">Will passengers get money back?</button>'
+        "<div hidden>No refunds are ordered by the decision.</div></div>"
+    )
+    utensils = '<ul><li><a href="/a">Rührschüssel</a></li><li><a href="/b">Mixer</a></li></ul>'
+    for block in (
+        f'<div class="f"><h2>Live</h2>{entry * 3}</div>',
+        f'<div class="qa"><h3>Questions</h3>{answer * 2}</div>',
+        f'<div class="u"><h2>Utensilien</h2>{utensils}</div>',
+    ):
+        _text, removals = _prune(block)
+        assert "dom:recommendations" not in _rules(removals), block
+
+
+def test_a_heading_with_text_before_it_is_not_a_card_block() -> None:
+    links = "".join(
+        f'<li><a href="/{i}">Another story about the rates {i}</a></li>' for i in range(3)
+    )
+    _text, removals = _prune(
+        f"<div><p>{'Words of the body. ' * 5}</p><h2>More</h2><ul>{links}</ul></div>"
+    )
+    assert "dom:recommendations" not in _rules(removals)

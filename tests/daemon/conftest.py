@@ -4,6 +4,8 @@ configuration file that points aggregator at them the way an operator would."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ import pytest
 import trustme
 
 from tests.loopback import FIXTURE_SITES, LoopbackServer
+from tests.support import article_expectations
 
 FAULT_HOST = "faults.example"
 # Each fault the daemon must survive, as an article link in the fault site's feed.
@@ -95,13 +98,7 @@ def _fault_site(root: Path) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSite]:
-    root = tmp_path_factory.mktemp("sites")
-    for site in sorted(FIXTURE_SITES.iterdir()):
-        if site.is_dir():
-            (root / site.name).symlink_to(site, target_is_directory=True)
-    _fault_site(root)
+def _serve(root: Path) -> Iterator[TlsSite]:
     hosts = tuple(sorted(p.name for p in root.iterdir()))
     authority = trustme.CA()
     certificate = authority.issue_cert(*hosts)
@@ -113,3 +110,49 @@ def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSite]:
     server.serve_tls(context)
     with server:
         yield TlsSite(server=server, ca_file=ca_file, hosts=hosts)
+
+
+@pytest.fixture(scope="session")
+def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSite]:
+    root = tmp_path_factory.mktemp("sites")
+    for site in sorted(FIXTURE_SITES.iterdir()):
+        if site.is_dir():
+            (root / site.name).symlink_to(site, target_is_directory=True)
+    _fault_site(root)
+    yield from _serve(root)
+
+
+_LD_JSON = re.compile(
+    r'(<script[^>]*type="application/ld\+json"[^>]*>)(.*?)(</script>)', re.IGNORECASE | re.DOTALL
+)
+_DATE_META = re.compile(r"<meta[^>]*(?:date|published|modified|time)[^>]*>", re.IGNORECASE)
+_TIME = re.compile(r"<time\b.*?</time>", re.IGNORECASE | re.DOTALL)
+
+
+def _undated(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _undated(v) for k, v in value.items() if not k.lower().startswith("date")}
+    if isinstance(value, list):
+        return [_undated(v) for v in value]
+    return value
+
+
+def strip_dates(html: str) -> str:
+    """``html`` without the dates it declares: JSON-LD date fields, date metas, <time>."""
+
+    def ld(match: re.Match[str]) -> str:
+        data = _undated(json.loads(match[2]))
+        return match[1] + json.dumps(data, ensure_ascii=False) + match[3]
+
+    return _TIME.sub("", _DATE_META.sub("", _LD_JSON.sub(ld, html)))
+
+
+@pytest.fixture(scope="session")
+def half_undated_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSite]:
+    """A copy of the fixture sites in which every second article page declares no date."""
+    root = tmp_path_factory.mktemp("undated") / "sites"
+    shutil.copytree(FIXTURE_SITES, root)
+    for page, _spec in article_expectations(root)[::2]:
+        text = page.read_text(encoding="utf-8", errors="surrogateescape")
+        page.write_text(strip_dates(text), encoding="utf-8", errors="surrogateescape")
+    yield from _serve(root)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.cli import cli
 from aggregator.dedup.cluster import ClusterSettings
+from aggregator.listings import find_listings, saved_listing_dates
 from aggregator.pipeline import Ingestor
 from aggregator.replay import find_pages, replay
 from aggregator.store.engine import normalize_url, open_database
@@ -54,11 +56,22 @@ def copies(database_url: str) -> set[tuple[str, str]]:
     return {(row.url, by_id[row.duplicate_of]) for row in rows if row.duplicate_of}
 
 
-def replayed(tmp_path: Path) -> str:
+def times(database_url: str) -> dict[str, datetime | None]:
+    engine = create_engine(normalize_url(database_url))
+    with Session(engine) as session:
+        rows = session.execute(select(Article.url, Article.published_at)).all()
+    engine.dispose()
+    return {url: published for url, published in rows}
+
+
+def replayed(tmp_path: Path, folder: Path = FIXTURES) -> str:
+    """The fixtures replayed from disk, with the dates their saved listings give, as the
+    ``replay`` command does."""
     url = f"sqlite:///{tmp_path / 'replay.db'}"
     engine = open_database(url)
     with Session(engine) as session:
-        replay(Ingestor(session, ClusterSettings()), find_pages([FIXTURES]))
+        listed = saved_listing_dates(find_listings([folder]))
+        replay(Ingestor(session, ClusterSettings()), find_pages([folder]), listed=listed)
     engine.dispose()
     return url
 
@@ -74,6 +87,22 @@ def test_fetch_builds_the_same_stories_as_replay(
     reference = replayed(tmp_path)
     assert fetched == grouping(reference)
     assert copies(database_url) == copies(reference)
+    assert times(database_url) == times(reference)
+
+
+def test_fetch_and_replay_agree_when_half_the_pages_declare_no_date(
+    database_url: str, half_undated_site: TlsSite, tmp_path: Path
+) -> None:
+    """A page without a date of its own takes its feed's or sitemap's, fetched or replayed
+    (issue 12): the same times, the same stories."""
+    code, out = fetch(database_url, half_undated_site.config(tmp_path / "a.toml"))
+    assert code == 0, out
+    reference = replayed(tmp_path, half_undated_site.server.root)
+    assert grouping(database_url) == grouping(reference)
+    assert copies(database_url) == copies(reference)
+    fetched_times = times(database_url)
+    assert fetched_times == times(reference)
+    assert None not in fetched_times.values()  # every fixture page is listed with a date
 
 
 @pytest.mark.parametrize("discovery", ["sitemaps", "homepage"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aggregator.dedup.cluster import ClusterSettings, Reassignment, RecheckClock, StoryIndex
+from aggregator.dedup.features import extract_features
 from aggregator.dedup.offline import cluster_items
 from aggregator.models import ClusterItem
 
@@ -360,3 +361,15 @@ def test_offline_clustering_ends_with_the_recheck() -> None:
     stories = _run([QUAKE_CHILE, QUAKE_JAPAN, QUAKE_CHILE_2])
     assert stories["chile-2"] == stories["chile-1"] == "chile-1"
     assert stories["japan-1"] == "japan-1"
+
+
+def test_features_do_not_depend_on_the_body_repeating_its_headline() -> None:
+    title = "Central bank cuts rates for the third time"
+    body = "The Bank of Canada cut its rate by a quarter point on Wednesday. " * 12
+    pairs = [
+        (f"{title}\n{body}", body),
+        (f"{title} {body}", body),
+        (f"Economy\n{title}.\n{body}", f"Economy\n{body}"),
+    ]
+    for repeated, plain in pairs:
+        assert extract_features(title, repeated) == extract_features(title, plain)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from aggregator.dedup.cluster import ClusterSettings
+from aggregator.listings import find_listings, saved_listing_dates
 from aggregator.pipeline import Ingestor
 from aggregator.replay import find_pages, replay
 from aggregator.store.engine import normalize_url, open_database
@@ -38,7 +39,9 @@ def filled(
     with _database(request.param, tmp_path_factory) as url:
         engine = open_database(url)
         with Session(engine) as session:
-            replay(Ingestor(session, ClusterSettings()), find_pages([FIXTURES]))
+            # As ``aggregator replay fixtures/`` does: the saved feeds date the undated pages.
+            listed = saved_listing_dates(find_listings([FIXTURES]))
+            replay(Ingestor(session, ClusterSettings()), find_pages([FIXTURES]), listed=listed)
         yield engine
         engine.dispose()
 
