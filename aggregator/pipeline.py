@@ -229,23 +229,30 @@ def store_verdict(
     """
     page = _with_canonical_url(page, extraction.article)
     existing = find_page(session, page.url)
-    unchanged = existing is not None and existing.body_sha256 == body_digest(page.body)
+    digest = body_digest(page.body)
+    unchanged = existing is not None and existing.body_sha256 == digest
     if unchanged and existing is not None and existing.outcome != "pending" and not force:
         return PageOutcome(url=page.url, outcome="unchanged")
     article = extraction.article
     if article is None:
         outcome = _failure_outcome(extraction.error_kind, extraction.error_message)
-        _save_page(session, page, existing, outcome, extraction)
+        _save_page(session, page, existing, outcome, extraction, digest=digest)
         log.info(
             "stage=extract url=%s outcome=%s error=%s", page.url, outcome, extraction.error_message
         )
         return PageOutcome(url=page.url, outcome=outcome, error=extraction.error_message)
-    stored = _save_page(session, page, existing, "article", extraction)
+    stored = _save_page(session, page, existing, "article", extraction, digest=digest)
     return _store_article(session, page, stored, extraction)
 
 
 def _save_page(
-    session: Session, page: PageInput, existing: Page | None, outcome: str, extraction: Extraction
+    session: Session,
+    page: PageInput,
+    existing: Page | None,
+    outcome: str,
+    extraction: Extraction,
+    *,
+    digest: str,
 ) -> Page:
     record = PageRecord(
         url=page.url,
@@ -265,7 +272,7 @@ def _save_page(
         origin=page_origin(page),
         packed=extraction.packed_body,
     )
-    return save_page(session, record, existing)
+    return save_page(session, record, existing, digest=digest)
 
 
 def _store_article(

@@ -72,8 +72,17 @@ def page_body(page: Page) -> bytes:
     return zlib.decompress(page.body) if page.body else b""
 
 
-def save_page(session: Session, record: PageRecord, existing: Page | None = None) -> Page:
-    """Insert the page, or overwrite ``existing`` (same URL, new body) in place."""
+def save_page(
+    session: Session,
+    record: PageRecord,
+    existing: Page | None = None,
+    *,
+    digest: str | None = None,
+) -> Page:
+    """Insert the page, or overwrite ``existing`` (same URL, new body) in place.
+
+    ``digest`` is the body's :func:`body_digest` when the caller computed it already.
+    """
     page = existing or Page(url=record.url)
     page.source_id = record.source_id if record.source_id is not None else page.source_id
     page.final_url = record.final_url
@@ -84,7 +93,7 @@ def save_page(session: Session, record: PageRecord, existing: Page | None = None
     page.etag = record.etag
     page.last_modified = record.last_modified
     page.listed_at = record.listed_at
-    digest = body_digest(record.body)
+    digest = digest or body_digest(record.body)
     if page.body_sha256 != digest:  # a claimed pending page keeps the body it was stored with
         page.body = record.packed or pack_body(record.body)
         page.body_size = len(record.body)
@@ -107,11 +116,12 @@ def store_fetched(session: Session, record: PageRecord) -> int | None:
     storing the same URL at the same moment wins quietly: the page is stored once.
     """
     existing = find_page(session, record.url)
-    if existing is not None and existing.body_sha256 == body_digest(record.body):
+    digest = body_digest(record.body)
+    if existing is not None and existing.body_sha256 == digest:
         return None
     try:
         with session.begin_nested():
-            page = save_page(session, record, existing)
+            page = save_page(session, record, existing, digest=digest)
     except IntegrityError:
         return None
     return page.id
